@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine:
+#   1. installs dependencies (scripts/setup.sh);
+#   2. ci:   g++ 12, -O2, -Werror  -- unit tests, corpus replays, simulations, interop with npm hyperdht;
+#   3. asan: clang 14, ASan+UBSan, -Werror -- unit tests and corpus replays;
+#   4. tsan: clang 14, ThreadSanitizer -- the tests that cross threads (rings, engine);
+#   5. fuzz: clang 14 libFuzzer -- a short real fuzzing run per decoder from its corpus.
+# Usage: scripts/test.sh [--only ci|asan|tsan|fuzz]...   (default: all, in that order)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+
+phases=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) phases+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+[ ${#phases[@]} -gt 0 ] || phases=(ci asan tsan fuzz)
+
+"$here/scripts/setup.sh"
+
+jobs=$(nproc)
+summary=()
+run_phase() {
+  local preset=$1 target=$2
+  local t0=$SECONDS
+  echo "== $preset: configure and build" >&2
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" --target "$target" -- -k 0
+  echo "== $preset: test" >&2
+  ctest --preset "$preset" -j "$jobs" --timeout 600
+  summary+=("$preset: passed in $((SECONDS - t0)) s")
+}
+
+for p in "${phases[@]}"; do
+  case "$p" in
+    ci) run_phase ci all ;;
+    asan) run_phase asan all ;;
+    tsan) run_phase tsan tsan_tests ;;
+    fuzz) run_phase fuzz all ;;
+    *) echo "test.sh: unknown phase '$p'" >&2; exit 2 ;;
+  esac
+done
+printf '%s\n' "${summary[@]}"
+echo "test.sh: all phases passed"
