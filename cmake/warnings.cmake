@@ -10,7 +10,7 @@ set(SHOAL_WARNINGS
   -Wundef -Wvla
 )
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  list(APPEND SHOAL_WARNINGS -Wduplicated-cond -Wlogical-op -Wuseless-cast)
+  list(APPEND SHOAL_WARNINGS -Wduplicated-cond -Wlogical-op)
 elseif(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   list(APPEND SHOAL_WARNINGS -Wunreachable-code -Wthread-safety)
 endif()

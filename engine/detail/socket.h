@@ -1,0 +1,32 @@
+// engine/detail/socket.h -- UDP socket set-up and sockaddr conversion.
+// Called on the engine's creating thread at start-up, and (conversions) on shards.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <optional>
+#include <string>
+
+#include "base/endpoint.h"
+#include "base/result.h"
+#include "engine/config.h"
+
+namespace engine::detail {
+
+// Fills `out` for `e`; returns the address length.
+socklen_t to_sockaddr(const base::endpoint& e, sockaddr_storage& out) noexcept;
+// nullopt for a family the engine does not handle.
+[[nodiscard]] std::optional<base::endpoint> from_sockaddr(const sockaddr* sa, socklen_t len) noexcept;
+
+// A non-blocking, close-on-exec UDP socket with SO_REUSEPORT, bound to `at`.
+[[nodiscard]] base::result<int, std::string> open_udp(const base::endpoint& at, int buffer_bytes);
+// The address a socket is bound to (resolves port 0).
+[[nodiscard]] base::result<base::endpoint, std::string> local_address(int fd);
+// Fails with a clear message when something already holds `at` (another
+// process's SO_REUSEPORT group would otherwise silently share our traffic).
+[[nodiscard]] base::result<void, std::string> check_port_free(const base::endpoint& at);
+// Attaches the steering rule as a classic-BPF reuseport program to the group
+// `fd` belongs to. Returns an error string if the kernel refuses.
+[[nodiscard]] base::result<void, std::string> attach_steering(int fd, const steering_rule& rule, std::uint16_t shards);
+
+}  // namespace engine::detail

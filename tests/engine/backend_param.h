@@ -1,0 +1,6 @@
+#pragma once
+#include "engine/config.h"
+namespace test {
+// The backend this run of the engine suite exercises (set by test_main.cc).
+extern engine::backend_kind g_backend;
+}  // namespace test
