@@ -52,6 +52,7 @@ private:
     std::size_t reap() noexcept;
     void on_recv(const io_uring_cqe& c, unsigned sock) noexcept;
     void recycle(std::uint16_t bid) noexcept;
+    void cancel_all() noexcept;
 
     io_uring _ring{};
     bool _ring_ok = false;
@@ -288,6 +289,35 @@ void uring_backend::drain() noexcept {
     while ((!_pending.empty() || _inflight > 0) && base::mono_clock::now() < deadline) {
         poll(1'000'000);
     }
+    cancel_all();
+}
+
+// Cancels the multishot receives and the wake poll and reaps their final
+// completions, then drops the registered files. Ring teardown in the kernel is
+// asynchronous: a request still armed at exit keeps its socket bound for a
+// while, and a restarted node would find its port "already in use".
+void uring_backend::cancel_all() noexcept {
+    if (!_ring_ok) return;
+    io_uring_sqe* s = sqe();
+    if (!s) return;
+    io_uring_prep_cancel64(s, 0, IORING_ASYNC_CANCEL_ANY);
+    io_uring_sqe_set_data64(s, 0);
+    std::size_t armed = _fds.size() + 1;  // one multishot per socket + the wake poll
+    auto deadline = base::mono_clock::now() + base::milliseconds(500);
+    io_uring_submit(&_ring);
+    while (armed > 0 && base::mono_clock::now() < deadline) {
+        __kernel_timespec ts{0, 10'000'000};
+        io_uring_cqe* c = nullptr;
+        if (io_uring_submit_and_wait_timeout(&_ring, &c, 1, &ts, nullptr) < 0) continue;
+        io_uring_cqe* cqes[cqe_batch];
+        unsigned n = io_uring_peek_batch_cqe(&_ring, cqes, cqe_batch);
+        for (unsigned k = 0; k < n; ++k) {
+            const std::uint64_t tag = cqes[k]->user_data >> tag_shift;
+            if ((tag == tag_recv || tag == tag_wake) && !(cqes[k]->flags & IORING_CQE_F_MORE)) --armed;
+        }
+        io_uring_cq_advance(&_ring, n);
+    }
+    io_uring_unregister_files(&_ring);
 }
 
 }  // namespace

@@ -208,6 +208,33 @@ TEST(Engine, SecondEngineOnTheSamePortFailsClearly) {
     EXPECT_NE(second.error().find(r.addr().to_string()), std::string::npos) << second.error();
 }
 
+// Regression: io_uring tears a ring down asynchronously, so a multishot recv
+// still armed at exit kept the socket bound and a node restarted at once on
+// the same port failed with "Address already in use". The backend now cancels
+// and reaps its requests before it goes.
+TEST(Engine, RestartOnTheSamePortSucceedsImmediately) {
+    base::endpoint addr;
+    {
+        auto r = start(base_config(2), make_echo());
+        addr = r.addr();
+        test::udp_client c;
+        ASSERT_TRUE(c.send(addr, "x"));
+        ASSERT_TRUE(c.recv(2s));
+    }
+    for (int round = 0; round < 3; ++round) {
+        auto cfg = base_config(2);
+        cfg.binds = {addr};
+        auto e = engine::engine::create(cfg, make_echo());
+        ASSERT_TRUE(e) << "round " << round << ": " << e.error();
+        ASSERT_TRUE((*e)->start());
+        test::udp_client c;
+        ASSERT_TRUE(c.send(addr, "x"));
+        EXPECT_TRUE(c.recv(2s));
+        (*e)->stop();
+        (*e)->join();
+    }
+}
+
 TEST(Engine, StopsPromptlyAndCallsOnStop) {
     struct stop_handler final : engine::handler {
         std::atomic<int>* stopped;
