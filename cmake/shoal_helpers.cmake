@@ -7,6 +7,10 @@ function(shoal_target_defaults target)
     $<$<COMPILE_LANGUAGE:CXX>:${SHOAL_WARNINGS}>
     $<$<BOOL:${SHOAL_WERROR}>:-Werror>
     $<$<BOOL:${SHOAL_NATIVE}>:-march=native>)
+  if(SHOAL_FUZZ)
+    # Coverage instrumentation for every library the fuzz targets link.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
   if(SHOAL_SANITIZE)
     list(JOIN SHOAL_SANITIZE "," _san)
     target_compile_options(${target} PRIVATE -fsanitize=${_san} -fno-omit-frame-pointer)

@@ -8,6 +8,8 @@ set(SHOAL_WARNINGS
   -Woverloaded-virtual -Wdouble-promotion
   -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations
   -Wundef -Wvla
+  # Designated initialisers that leave members at their defaults are intended.
+  -Wno-missing-field-initializers
 )
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   list(APPEND SHOAL_WARNINGS -Wduplicated-cond -Wlogical-op)

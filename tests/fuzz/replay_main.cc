@@ -9,7 +9,7 @@
 #include <iterator>
 #include <vector>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+#include "tests/fuzz/fuzz.h"
 
 namespace {
 bool run_file(const std::filesystem::path& p) {

@@ -1,0 +1,185 @@
+#include "dht/rpc.h"
+
+#include <array>
+
+namespace dht {
+
+rpc::rpc(std::uint16_t shard, std::uint16_t shards, host& out, base::timer_wheel& wheel, std::uint64_t seed)
+    : _shard(shard), _shards(shards ? shards : 1), _out(out), _wheel(wheel), _by_tid(65536, 0) {
+    _tid_span = (65535u - _shard) / _shards + 1;
+    base::prng rnd(seed);
+    _tid_counter = static_cast<std::uint32_t>(rnd.below(_tid_span));
+}
+
+txn_id rpc::next_tid() noexcept {
+    // Skip tids still in flight; with at most _slots.size() in flight and
+    // _tid_span >= 1024 choices this ends quickly.
+    for (std::uint32_t tries = 0; tries < _tid_span; ++tries) {
+        std::uint32_t c = _tid_counter;
+        _tid_counter = (_tid_counter + 1) % _tid_span;
+        auto v = static_cast<std::uint16_t>(c * _shards + _shard);
+        if (_by_tid[v] == 0) return txn_id(v);
+    }
+    return txn_id(static_cast<std::uint16_t>(_shard));  // unreachable in practice
+}
+
+rpc_handle rpc::send(rpc_request req, rpc_client* client, std::uint64_t cookie, const node_id* self_id,
+                     base::mono_time now) {
+    std::uint32_t slot;
+    if (!_free.empty()) {
+        slot = _free.back();
+        _free.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(_slots.size());
+        _slots.emplace_back();
+    }
+    entry& e = _slots[slot];
+    e.req = std::move(req);
+    e.client = client;
+    e.cookie = cookie;
+    e.tid = next_tid();
+    e.sent = 0;
+    e.active = true;
+    e.counted = false;
+    e.first_sent = now;
+    _by_tid[e.tid.value()] = slot + 1;
+    ++_active;
+
+    std::array<std::byte, max_datagram> buf;
+    request_out q;
+    q.tid = e.tid;
+    q.to = e.req.to;
+    q.id = self_id;
+    q.tok = e.req.tok ? &*e.req.tok : nullptr;
+    q.internal = e.req.internal;
+    q.command = e.req.command;
+    q.tgt = e.req.tgt ? &*e.req.tgt : nullptr;
+    if (e.req.value) q.value = std::span<const std::byte>(*e.req.value);
+    std::size_t n = encode_request(buf, q);
+    e.bytes.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+
+    rpc_handle h{slot, e.generation};
+    if (n == 0) {
+        // Too large to send: fail right away rather than time out.
+        rpc_client* c = e.client;
+        rpc_request copy = e.req;
+        std::uint64_t ck = e.cookie;
+        finish(slot);
+        if (c) c->on_fail(ck, rpc_fail::cancelled, copy);
+        return h;
+    }
+    if (!e.req.force && window_full()) {
+        _pending.push_back(slot);
+        ++_stats.queued;
+    } else {
+        transmit(slot, now);
+    }
+    return h;
+}
+
+void rpc::transmit(std::uint32_t slot, base::mono_time now) noexcept {
+    entry& e = _slots[slot];
+    ++e.sent;
+    ++_stats.sent;
+    congestion_send();
+    e.counted = true;
+    _out.send(e.req.to, e.bytes, e.req.socket);
+    if (_wheel.armed(e.timer)) _wheel.cancel(e.timer);
+    e.timer = _wheel.schedule(now + e.req.timeout, (timer_tag << 56) | (std::uint64_t{e.generation & 0xffffff} << 32) | slot);
+}
+
+void rpc::finish(std::uint32_t slot) noexcept {
+    entry& e = _slots[slot];
+    if (!e.active) return;
+    if (_wheel.armed(e.timer)) _wheel.cancel(e.timer);
+    if (e.counted) congestion_recv();
+    _by_tid[e.tid.value()] = 0;
+    e.active = false;
+    e.counted = false;
+    e.client = nullptr;
+    ++e.generation;
+    --_active;
+    _free.push_back(slot);
+}
+
+void rpc::cancel(rpc_handle h, bool notify) noexcept {
+    if (h.slot >= _slots.size()) return;
+    entry& e = _slots[h.slot];
+    if (!e.active || e.generation != h.generation) return;
+    rpc_client* c = e.client;
+    std::uint64_t cookie = e.cookie;
+    rpc_request req = notify ? e.req : rpc_request{};
+    // A request still waiting for the window is skipped when drained.
+    finish(h.slot);
+    if (notify && c) c->on_fail(cookie, rpc_fail::cancelled, req);
+}
+
+std::uint32_t rpc::match(const response_view& res, const base::endpoint& from) const noexcept {
+    std::uint32_t idx = _by_tid[res.tid.value()];
+    if (idx == 0) return UINT32_MAX;
+    const entry& e = _slots[idx - 1];
+    if (!(e.req.to == from) || e.sent == 0) return UINT32_MAX;
+    return idx - 1;
+}
+
+void rpc::complete(std::uint32_t slot, const response_view& res, const base::endpoint& from,
+                   std::optional<node_id> from_id, base::mono_time now) noexcept {
+    entry& e = _slots[slot];
+    if (!e.active) return;
+    ++_stats.responses;
+    rpc_client* c = e.client;
+    std::uint64_t cookie = e.cookie;
+    auto rtt = now - e.first_sent;
+    finish(slot);
+    if (c) c->on_reply(cookie, rpc_reply{res, from, from_id, rtt});
+}
+
+void rpc::on_timeout(std::uint32_t slot, base::mono_time now) noexcept {
+    if (slot >= _slots.size()) return;
+    entry& e = _slots[slot];
+    if (!e.active) return;
+    e.timer = {};
+    if (e.sent > e.req.retries) {
+        ++_stats.timeouts;
+        if (on_any_timeout) on_any_timeout(e.req);
+        rpc_client* c = e.client;
+        std::uint64_t cookie = e.cookie;
+        rpc_request req = std::move(e.req);
+        finish(slot);
+        if (c) c->on_fail(cookie, rpc_fail::timeout, req);
+        return;
+    }
+    ++_stats.retries;
+    if (e.client) e.client->on_retry(e.cookie);
+    if (!_slots[slot].active) return;  // the client cancelled it
+    if (!e.req.force && window_full()) {
+        _pending.push_back(slot);
+    } else {
+        transmit(slot, now);
+    }
+}
+
+void rpc::drain(base::mono_time now) noexcept {
+    _slot_i = (_slot_i + 1) & 3;
+    _total -= _window[_slot_i];
+    _window[_slot_i] = 0;
+    while (!_pending.empty() && !window_full()) {
+        std::uint32_t slot = _pending.front();
+        _pending.pop_front();
+        if (_slots[slot].active && !_wheel.armed(_slots[slot].timer)) transmit(slot, now);
+    }
+}
+
+void rpc::congestion_send() noexcept {
+    ++_total;
+    ++_window[_slot_i];
+}
+
+void rpc::congestion_recv() noexcept {
+    if (_window[_slot_i] > 0) {
+        --_window[_slot_i];
+        --_total;
+    }
+}
+
+}  // namespace dht

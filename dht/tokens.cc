@@ -1,0 +1,47 @@
+#include "dht/tokens.h"
+
+#include <cstring>
+
+#include "crypto/hash.h"
+
+namespace dht {
+
+namespace {
+std::span<const std::byte> bytes(const std::array<std::uint8_t, 32>& a) noexcept {
+    return {reinterpret_cast<const std::byte*>(a.data()), a.size()};
+}
+}  // namespace
+
+token token_keeper::with_secret(const std::array<std::uint8_t, 32>& secret, const base::endpoint& peer) noexcept {
+    char host[64];
+    std::size_t n = peer.host_string(host, sizeof host);
+    return token(crypto::blake2b_256_keyed({reinterpret_cast<const std::byte*>(host), n}, bytes(secret)).array());
+}
+
+void token_keeper::roll(std::int64_t epoch) noexcept {
+    if (epoch == _epoch) return;
+    auto derive = [this](std::int64_t e) {
+        std::array<std::byte, 8> le;
+        for (int i = 0; i < 8; ++i) le[static_cast<std::size_t>(i)] = std::byte(static_cast<std::uint64_t>(e) >> (8 * i));
+        return crypto::blake2b_256_keyed(le, bytes(_master)).array();
+    };
+    if (epoch == _epoch + 1) {
+        _prev = _cur;
+    } else {
+        _prev = derive(epoch - 1);
+    }
+    _cur = derive(epoch);
+    _epoch = epoch;
+}
+
+token token_keeper::issue(const base::endpoint& peer, base::mono_time now) noexcept {
+    roll(epoch_of(now));
+    return with_secret(_cur, peer);
+}
+
+bool token_keeper::valid(const token& t, const base::endpoint& peer, base::mono_time now) noexcept {
+    roll(epoch_of(now));
+    return t == with_secret(_cur, peer) || t == with_secret(_prev, peer);
+}
+
+}  // namespace dht

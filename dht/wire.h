@@ -1,0 +1,108 @@
+// dht/wire.h -- dht-rpc request and response frames (spec §2.2).
+//
+//   request  = 0x03 flags:uint tid:u16le to:addr4 [id:32] [token:32]
+//              command:uint [target:32] [value:buffer]
+//   response = 0x13 flags:uint tid:u16le to:addr4 [id:32] [token:32]
+//              [closer:array(addr4)] [error:uint] [value:buffer]
+//
+// Decoding yields views that BORROW the datagram. Fields after the last one a
+// frame declares are ignored, as the reference does (trailing bytes). Every
+// datagram, in or out, is at most max_datagram bytes. The id field is returned
+// raw: whether it matches the sender's address is checked by the caller.
+// Thread safety: stateless functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "base/endpoint.h"
+#include "base/result.h"
+#include "dht/compact.h"
+#include "dht/types.h"
+
+namespace dht {
+
+inline constexpr std::size_t max_datagram = 2048;
+inline constexpr std::uint8_t request_byte = 0x03;
+inline constexpr std::uint8_t response_byte = 0x13;
+// Closer-node lists longer than this are cut when decoding (a reply has at
+// most k = 20; a 2048-byte datagram could carry ~330).
+inline constexpr std::size_t max_closer_nodes = 32;
+
+namespace flag {
+inline constexpr std::uint8_t id = 0x01;
+inline constexpr std::uint8_t token = 0x02;
+inline constexpr std::uint8_t internal = 0x04;  // request
+inline constexpr std::uint8_t closer = 0x04;    // response
+inline constexpr std::uint8_t target = 0x08;    // request
+inline constexpr std::uint8_t error = 0x08;     // response
+inline constexpr std::uint8_t value = 0x10;
+}  // namespace flag
+
+enum class wire_errc : std::uint8_t {
+    too_short,      // < 2 bytes
+    too_long,       // > max_datagram
+    bad_type,       // first byte neither 0x03 nor 0x13
+    truncated,      // a declared field runs past the end
+    bad_field,      // a field outside its domain (e.g. a closer list over its limit)
+};
+[[nodiscard]] const char* to_string(wire_errc e) noexcept;
+
+struct request_view {
+    std::uint8_t flags = 0;
+    txn_id tid;
+    base::endpoint to;
+    std::optional<node_id> id;
+    std::optional<token> tok;
+    bool internal = false;
+    std::uint64_t command = 0;
+    std::optional<target> tgt;
+    std::optional<base::bytes_view> value;
+};
+
+struct response_view {
+    std::uint8_t flags = 0;
+    txn_id tid;
+    base::endpoint to;
+    std::optional<node_id> id;
+    std::optional<token> tok;
+    ce::addr4_array closer;  // empty when absent
+    std::uint64_t error = 0;
+    std::optional<base::bytes_view> value;
+};
+
+// Returns the frame type of a datagram the size checks passed, or an error.
+[[nodiscard]] base::result<std::uint8_t, wire_errc> frame_type(base::bytes_view datagram) noexcept;
+[[nodiscard]] base::result<request_view, wire_errc> decode_request(base::bytes_view datagram) noexcept;
+[[nodiscard]] base::result<response_view, wire_errc> decode_response(base::bytes_view datagram) noexcept;
+
+// What to encode. Pointers and views are borrowed for the call only.
+struct request_out {
+    txn_id tid;
+    base::endpoint to;
+    const node_id* id = nullptr;
+    const token* tok = nullptr;
+    bool internal = false;
+    std::uint64_t command = 0;
+    const target* tgt = nullptr;
+    std::optional<base::bytes_view> value;
+};
+
+struct response_out {
+    txn_id tid;
+    base::endpoint to;
+    const node_id* id = nullptr;
+    const token* tok = nullptr;
+    std::span<const base::endpoint> closer;
+    std::uint64_t error = 0;
+    std::optional<base::bytes_view> value;
+};
+
+// Encode into `out`; return the length, or 0 when the frame would not fit in
+// out (or exceed max_datagram).
+[[nodiscard]] std::size_t encode_request(std::span<std::byte> out, const request_out& r) noexcept;
+[[nodiscard]] std::size_t encode_response(std::span<std::byte> out, const response_out& r) noexcept;
+
+}  // namespace dht

@@ -1,0 +1,241 @@
+#include "dht/node.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct sent {
+    base::endpoint to;
+    std::vector<std::byte> bytes;
+    std::uint16_t socket;
+};
+
+struct capture final : dht::host {
+    std::vector<sent> out;
+    void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t s) noexcept override {
+        out.push_back({to, {d.begin(), d.end()}, s});
+    }
+    void post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override {}
+};
+
+const base::endpoint self_addr = *base::endpoint::parse("127.0.0.1:10001");
+const base::endpoint client = *base::endpoint::parse("127.0.0.9:5555");
+const base::mono_time t0 = base::from_ns(5'000'000'000'000);
+
+struct fixture : testing::Test {
+    capture host;
+    std::unique_ptr<dht::node> n;
+    void SetUp() override {
+        dht::node_config cfg;
+        cfg.mode = dht::persistence::public_address;
+        cfg.public_address = self_addr;
+        cfg.server_port = self_addr.port();
+        cfg.token_master.fill(3);
+        n = std::make_unique<dht::node>(cfg, host, t0);
+        // A few table nodes so replies have closer nodes.
+        for (std::uint8_t i = 1; i <= 30; ++i) n->add_node(base::endpoint::v4(10, 0, 0, i, 49737));
+        host.out.clear();
+    }
+    std::vector<std::byte> request(std::uint64_t cmd, bool internal, const dht::target* tgt = nullptr,
+                                   std::optional<std::vector<std::byte>> value = std::nullopt,
+                                   const dht::token* tok = nullptr, std::uint16_t tid = 0x4242) {
+        std::array<std::byte, 2048> buf;
+        dht::request_out q;
+        q.tid = dht::txn_id(tid);
+        q.to = self_addr;
+        q.internal = internal;
+        q.command = cmd;
+        q.tgt = tgt;
+        q.tok = tok;
+        if (value) q.value = std::span<const std::byte>(*value);
+        auto len = dht::encode_request(buf, q);
+        return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(len)};
+    }
+    void deliver(const std::vector<std::byte>& d, base::endpoint from = client) { n->on_datagram(d, from, 0, t0); }
+    dht::response_view only_reply() {
+        EXPECT_EQ(host.out.size(), 1u);
+        auto r = dht::decode_response(host.out.at(0).bytes);
+        EXPECT_TRUE(r);
+        return *r;
+    }
+};
+
+TEST_F(fixture, PingGetsABareReplyWithOurIdAndTheObservedAddress) {
+    deliver(request(0, true));
+    auto r = only_reply();
+    EXPECT_EQ(r.tid.value(), 0x4242);
+    EXPECT_EQ(r.to, client);
+    ASSERT_TRUE(r.id);
+    EXPECT_EQ(*r.id, dht::id_of(self_addr));
+    EXPECT_FALSE(r.tok);
+    EXPECT_EQ(r.closer.size(), 0u);
+    EXPECT_EQ(host.out[0].to, client);
+}
+
+TEST_F(fixture, FindNodeRepliesWithCloserNodesAndNoToken) {
+    dht::target t;
+    deliver(request(2, true, &t));
+    auto r = only_reply();
+    EXPECT_FALSE(r.tok);
+    EXPECT_EQ(r.closer.size(), 20u);
+    EXPECT_EQ(n->stats().get(dht::ctr::cmd_find_node), 1u);
+}
+
+TEST_F(fixture, FindNodeWithoutTargetIsDroppedAndCounted) {
+    deliver(request(2, true));
+    EXPECT_TRUE(host.out.empty());
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_find_node_no_target), 1u);
+}
+
+TEST_F(fixture, PingNatAnswersToThePortInTheValue) {
+    deliver(request(1, true, nullptr, std::vector<std::byte>{std::byte{0x39}, std::byte{0x30}}));  // 12345
+    auto r = only_reply();
+    EXPECT_EQ(host.out[0].to, client.with_port(12345));
+    EXPECT_EQ(r.to, client.with_port(12345));
+    host.out.clear();
+    deliver(request(1, true, nullptr, std::vector<std::byte>{std::byte{0}, std::byte{0}}));
+    deliver(request(1, true, nullptr, std::vector<std::byte>{std::byte{1}}));
+    deliver(request(1, true));
+    EXPECT_TRUE(host.out.empty());
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_ping_nat_bad_value), 3u);
+}
+
+TEST_F(fixture, UnknownInternalCommandGetsError1WithCloserNodes) {
+    dht::target t;
+    deliver(request(77, true, &t));
+    auto r = only_reply();
+    EXPECT_EQ(r.error, 1u);
+    EXPECT_FALSE(r.tok);
+    EXPECT_EQ(r.closer.size(), 20u);
+}
+
+TEST_F(fixture, ApplicationCommandWithoutHandlerGetsError1) {
+    deliver(request(3, false));
+    auto r = only_reply();
+    EXPECT_EQ(r.error, 1u);
+    EXPECT_EQ(r.closer.size(), 0u) << "no target, no closer nodes";
+}
+
+TEST_F(fixture, JunkTokenGetsError2WithAFreshTokenThatThenWorks) {
+    dht::target t;
+    dht::token junk;
+    deliver(request(2, true, &t, std::nullopt, &junk));
+    auto r = only_reply();
+    EXPECT_EQ(r.error, 2u);
+    ASSERT_TRUE(r.tok);
+    EXPECT_EQ(r.closer.size(), 20u);
+    EXPECT_EQ(n->stats().get(dht::ctr::token_invalid), 1u);
+    // The fresh token is accepted.
+    dht::token fresh = *r.tok;
+    host.out.clear();
+    deliver(request(2, true, &t, std::nullopt, &fresh));
+    EXPECT_EQ(only_reply().error, 0u);
+}
+
+TEST_F(fixture, MalformedDatagramsGetNoReplyAndMoveADropCounter) {
+    auto good = request(0, true);
+    deliver({std::byte{0x03}});
+    deliver({std::byte{0x42}, std::byte{0}, std::byte{0}});
+    deliver(std::vector<std::byte>(good.begin(), good.begin() + 5));
+    std::vector<std::byte> huge(3000, std::byte{0x03});
+    deliver(huge);
+    EXPECT_TRUE(host.out.empty());
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_too_short), 1u);
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_bad_type), 1u);
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_truncated), 1u);
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_too_long), 1u);
+    deliver(good);
+    EXPECT_EQ(host.out.size(), 1u) << "still serving";
+}
+
+TEST_F(fixture, ForgedIdIsTreatedAsAbsentAndNotAdded) {
+    std::array<std::byte, 2048> buf;
+    dht::request_out q;
+    q.tid = dht::txn_id(1);
+    q.to = self_addr;
+    q.internal = true;
+    dht::node_id forged = dht::id_of(*base::endpoint::parse("1.1.1.1:1"));
+    q.id = &forged;
+    auto len = dht::encode_request(buf, q);
+    const auto before = n->table().size();
+    n->on_datagram(std::span(buf).first(len), client, 0, t0);
+    EXPECT_EQ(n->stats().get(dht::ctr::id_mismatch), 1u);
+    EXPECT_EQ(n->table().size(), before);
+    EXPECT_EQ(host.out.size(), 1u) << "the ping is still answered";
+}
+
+TEST_F(fixture, ValidIdAddsTheRequesterToTheTable) {
+    const auto peer = *base::endpoint::parse("10.9.9.9:7000");
+    std::array<std::byte, 2048> buf;
+    dht::request_out q;
+    q.tid = dht::txn_id(1);
+    q.to = self_addr;
+    q.internal = true;
+    dht::node_id id = dht::id_of(peer);
+    q.id = &id;
+    auto len = dht::encode_request(buf, q);
+    n->on_datagram(std::span(buf).first(len), peer, 0, t0);
+    EXPECT_NE(n->table().find(id), dht::no_slot);
+}
+
+TEST_F(fixture, DelayedPingAnswersAfterTheDelayAndRefusesLongOnes) {
+    auto delay = [](std::uint32_t ms) {
+        std::vector<std::byte> v(4);
+        for (int i = 0; i < 4; ++i) v[static_cast<std::size_t>(i)] = std::byte(ms >> (8 * i));
+        return v;
+    };
+    deliver(request(4, true, nullptr, delay(300)));
+    EXPECT_TRUE(host.out.empty());
+    n->on_timer(t0 + 299ms);
+    EXPECT_TRUE(host.out.empty());
+    n->on_timer(t0 + 301ms);
+    ASSERT_EQ(host.out.size(), 1u);
+    EXPECT_EQ(dht::decode_response(host.out[0].bytes)->tid.value(), 0x4242);
+    host.out.clear();
+    deliver(request(4, true, nullptr, delay(10'001)));
+    n->on_timer(t0 + 20s);
+    EXPECT_TRUE(host.out.empty());
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_delayed_ping_bad_value), 1u);
+}
+
+TEST_F(fixture, UnmatchedResponsesAreDroppedAndCounted) {
+    std::array<std::byte, 256> buf;
+    dht::response_out r;
+    r.tid = dht::txn_id(999);
+    r.to = self_addr;
+    auto len = dht::encode_response(buf, r);
+    n->on_datagram(std::span(buf).first(len), client, 0, t0);
+    EXPECT_EQ(n->stats().get(dht::ctr::drop_unmatched_response), 1u);
+}
+
+TEST(NodeTids, EveryTidNamesItsShard) {
+    for (std::uint16_t shards : {1, 2, 3, 7}) {
+        for (std::uint16_t shard = 0; shard < shards; ++shard) {
+            capture host;
+            dht::node_config cfg;
+            cfg.shard = shard;
+            cfg.shards = shards;
+            cfg.seed = shard * 31u + shards;
+            dht::node n(cfg, host, t0);
+            for (int i = 0; i < 200; ++i) {
+                dht::rpc_request req;
+                req.to = client;
+                req.internal = true;
+                n.request(req, nullptr, 0);
+            }
+            ASSERT_EQ(host.out.size(), 80u) << "the congestion window admits 80 per slot";
+            for (const auto& s : host.out) {
+                auto q = dht::decode_request(s.bytes);
+                ASSERT_TRUE(q);
+                EXPECT_EQ(q->tid.value() % shards, shard);
+            }
+        }
+    }
+}
+
+}  // namespace

@@ -1,0 +1,201 @@
+#include "dht/wire.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+#include "dht/compact.h"
+#include "dht/ids.h"
+#include "dht/tokens.h"
+#include "tests/dht/vectors.h"
+
+namespace {
+
+// Re-encodes a decoded frame from its view, exactly as our encoder would.
+std::vector<std::byte> reencode(std::span<const std::byte> frame) {
+    std::array<std::byte, dht::max_datagram> buf;
+    std::size_t n = 0;
+    if (std::to_integer<int>(frame[0]) == dht::request_byte) {
+        auto v = dht::decode_request(frame);
+        EXPECT_TRUE(v) << dht::to_string(v.error());
+        if (!v) return {};
+        dht::request_out q;
+        q.tid = v->tid;
+        q.to = v->to;
+        q.id = v->id ? &*v->id : nullptr;
+        q.tok = v->tok ? &*v->tok : nullptr;
+        q.internal = v->internal;
+        q.command = v->command;
+        q.tgt = v->tgt ? &*v->tgt : nullptr;
+        q.value = v->value;
+        n = dht::encode_request(buf, q);
+    } else {
+        auto v = dht::decode_response(frame);
+        EXPECT_TRUE(v) << dht::to_string(v.error());
+        if (!v) return {};
+        std::vector<base::endpoint> closer;
+        for (std::size_t i = 0; i < v->closer.size(); ++i) closer.push_back(v->closer[i]);
+        dht::response_out r;
+        r.tid = v->tid;
+        r.to = v->to;
+        r.id = v->id ? &*v->id : nullptr;
+        r.tok = v->tok ? &*v->tok : nullptr;
+        r.closer = closer;
+        r.error = v->error;
+        r.value = v->value;
+        n = dht::encode_response(buf, r);
+    }
+    return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+TEST(Wire, EveryReferenceFrameRoundTripsByteForByte) {
+    int frames = 0;
+    for (const char* file : {"vectors-2.json", "vectors-4.json"}) {
+        auto v = test::load_vectors(file);
+        for (auto& [name, entry] : v.items()) {
+            if (!entry.is_object() || !entry.contains("hex")) continue;
+            auto bytes = test::unhex(entry["hex"]);
+            ASSERT_FALSE(bytes.empty()) << name;
+            EXPECT_EQ(test::hex(reencode(bytes)), entry["hex"].get<std::string>()) << file << " " << name;
+            ++frames;
+        }
+    }
+    EXPECT_GE(frames, 16);
+}
+
+TEST(Wire, DecodesTheAnnotatedFindNodeResponse) {
+    auto v = test::load_vectors("vectors-2.json");
+    auto bytes = test::unhex(v["find_node_response_persistent_token_closer"]["hex"]);
+    auto r = dht::decode_response(bytes);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->tid.value(), 0x1235);
+    EXPECT_EQ(r->to.to_string(), "10.0.0.9:5555");
+    ASSERT_TRUE(r->id);
+    EXPECT_EQ(*r->id, dht::id_of(*base::endpoint::parse("127.0.0.1:49737")));
+    ASSERT_TRUE(r->tok);
+    EXPECT_EQ(base::to_hex(*r->tok), v["token_for_10_0_0_9"].get<std::string>());
+    ASSERT_EQ(r->closer.size(), 2u);
+    EXPECT_EQ(r->closer[0].to_string(), "10.0.0.2:49737");
+    EXPECT_EQ(r->closer[1].to_string(), "10.0.0.3:1234");
+    EXPECT_EQ(r->error, 0u);
+}
+
+TEST(Wire, InternalFlagSeparatesPingFromPeerHandshake) {
+    auto v2 = test::load_vectors("vectors-2.json");
+    auto ping = dht::decode_request(test::unhex(v2["ping_request_ephemeral"]["hex"]));
+    ASSERT_TRUE(ping);
+    EXPECT_TRUE(ping->internal);
+    EXPECT_EQ(ping->command, 0u);
+    auto v4 = test::load_vectors("vectors-4.json");
+    auto hs = dht::decode_request(test::unhex(v4["1_client_to_relay_PEER_HANDSHAKE_FROM_CLIENT"]["hex"]));
+    ASSERT_TRUE(hs);
+    EXPECT_FALSE(hs->internal);
+    EXPECT_EQ(hs->command, 0u);
+}
+
+TEST(Wire, RejectsMalformedFramesWithTheRightReason) {
+    auto v = test::load_vectors("vectors-2.json");
+    auto good = test::unhex(v["user_request_persistent_with_id_token_target_value"]["hex"]);
+    EXPECT_EQ(dht::frame_type(std::span(good).first(1)).error(), dht::wire_errc::too_short);
+    std::vector<std::byte> big(2049, std::byte{0x03});
+    EXPECT_EQ(dht::decode_request(big).error(), dht::wire_errc::too_long);
+    auto bad = good;
+    bad[0] = std::byte{0x23};
+    EXPECT_EQ(dht::decode_request(bad).error(), dht::wire_errc::bad_type);
+    // Every strict prefix of a valid frame is truncated (or too short), never accepted.
+    for (std::size_t n = 0; n < good.size(); ++n) {
+        auto r = dht::decode_request(std::span(good).first(n));
+        EXPECT_FALSE(r) << "prefix of " << n << " bytes decoded";
+    }
+    // A value length that claims more than the datagram holds.
+    auto ping_nat = test::unhex(v["ping_nat_request"]["hex"]);
+    ping_nat[ping_nat.size() - 3] = std::byte{0xfd};  // length becomes a 3-byte varint
+    EXPECT_FALSE(dht::decode_request(ping_nat));
+}
+
+TEST(Wire, TrailingBytesAreIgnoredLikeTheReference) {
+    auto v = test::load_vectors("vectors-2.json");
+    auto ping = test::unhex(v["ping_request_ephemeral"]["hex"]);
+    ping.push_back(std::byte{0xaa});
+    EXPECT_TRUE(dht::decode_request(ping));
+}
+
+TEST(Wire, EncoderRefusesFramesOverTheDatagramLimit) {
+    std::array<std::byte, 4096> buf;
+    std::vector<std::byte> value(2100);
+    dht::request_out q;
+    q.to = base::endpoint::v4(1, 2, 3, 4, 5);
+    q.value = value;
+    EXPECT_EQ(dht::encode_request(buf, q), 0u);
+}
+
+TEST(Compact, UintVectorsRoundTrip) {
+    auto v = test::load_vectors("vectors-1.json");
+    for (auto& [num, hex] : v["uint"].items()) {
+        const std::uint64_t n = std::stoull(num);
+        std::array<std::byte, 9> buf;
+        base::byte_writer w(buf);
+        dht::ce::write_uint(w, n);
+        ASSERT_TRUE(w.ok());
+        EXPECT_EQ(test::hex(w.written()), hex.get<std::string>()) << num;
+        EXPECT_EQ(dht::ce::uint_size(n), w.size());
+        auto bytes = test::unhex(hex);
+        base::byte_reader r(bytes);
+        EXPECT_EQ(*dht::ce::read_uint(r), n);
+    }
+}
+
+TEST(Compact, NonMinimalUintIsAcceptedLikeTheReference) {
+    auto bytes = test::unhex("fd0500");
+    base::byte_reader r(bytes);
+    EXPECT_EQ(*dht::ce::read_uint(r), 5u);
+}
+
+TEST(Ids, MatchReferenceVectors) {
+    auto v = test::load_vectors("vectors-1.json");
+    for (auto& [addr, entry] : v["ids"].items()) {
+        auto e = base::endpoint::parse(addr);
+        ASSERT_TRUE(e) << addr;
+        EXPECT_EQ(base::to_hex(dht::id_of(*e)), entry["id"].get<std::string>()) << addr;
+    }
+}
+
+TEST(Ids, CacheValidatesOnlyTheMatchingId) {
+    dht::id_cache cache(64);
+    auto e = *base::endpoint::parse("127.0.0.1:49737");
+    auto id = dht::id_of(e);
+    EXPECT_TRUE(cache.validate(id, e));
+    EXPECT_FALSE(cache.validate(id, e.with_port(49738)));
+    EXPECT_EQ(cache.get(e), id);
+}
+
+TEST(Tokens, MatchReferenceVectorsForAGivenSecret) {
+    auto v = test::load_vectors("vectors-1.json");
+    std::array<std::uint8_t, 32> secret;
+    secret.fill(7);
+    auto t = dht::token_keeper::with_secret(secret, *base::endpoint::parse("127.0.0.1:1"));
+    EXPECT_EQ(base::to_hex(t), v["token"]["token"].get<std::string>());
+    auto v2 = test::load_vectors("vectors-2.json");
+    secret.fill(2);
+    EXPECT_EQ(base::to_hex(dht::token_keeper::with_secret(secret, *base::endpoint::parse("10.0.0.9:5555"))),
+              v2["token_for_10_0_0_9"].get<std::string>());
+}
+
+TEST(Tokens, ValidForOneToTwoRotationsAndBoundToTheHost) {
+    std::array<std::uint8_t, 32> master;
+    master.fill(9);
+    dht::token_keeper keeper(master);
+    const auto peer = *base::endpoint::parse("10.1.2.3:4000");
+    const auto t0 = base::from_ns(1'000 * dht::token_rotation.count());  // start of an epoch
+    auto tok = keeper.issue(peer, t0);
+    EXPECT_TRUE(keeper.valid(tok, peer, t0));
+    EXPECT_TRUE(keeper.valid(tok, peer.with_port(1), t0)) << "tokens are per host, not per port";
+    EXPECT_FALSE(keeper.valid(tok, *base::endpoint::parse("10.1.2.4:4000"), t0));
+    EXPECT_TRUE(keeper.valid(tok, peer, t0 + dht::token_rotation + base::milliseconds(7400)));
+    EXPECT_FALSE(keeper.valid(tok, peer, t0 + 2 * dht::token_rotation));
+    // Another shard with the same master accepts it.
+    dht::token_keeper other(master);
+    EXPECT_TRUE(other.valid(tok, peer, t0 + base::seconds(1)));
+}
+
+}  // namespace

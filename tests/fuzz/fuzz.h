@@ -1,0 +1,5 @@
+// The libFuzzer entry point every tests/fuzz/<name>_fuzz.cc defines.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
