@@ -6,6 +6,12 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/setup.sh"
 preset=${SHOAL_BUILD_PRESET:-release}
-cmake --preset "$preset" -S "$here" >/dev/null
-cmake --build --preset "$preset" -- -k 0 >&2
+log="$here/build/$preset.build.log"
+mkdir -p "$here/build"
+echo "build.sh: building the $preset binaries (log: $log)" >&2
+if ! { cmake --preset "$preset" -S "$here" && cmake --build --preset "$preset" -- -k 0; } >"$log" 2>&1; then
+  grep -E 'error|Error|FAILED' "$log" | head -40 >&2
+  echo "build.sh: build failed; see $log" >&2
+  exit 1
+fi
 echo "$here/build/$preset/bin"

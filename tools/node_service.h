@@ -1,0 +1,96 @@
+// tools/node_service.h -- runs a dht::node per shard on the engine.
+//
+// This is where the sans-I/O DHT meets sockets: each shard's handler owns
+// its dht::node, feeds it datagrams, timer expiries and cross-shard
+// messages, and implements dht::host on top of engine::shard. The service
+// also classifies what else arrives on the DHT port (UDX stream packets,
+// holepunch probes) and publishes a status snapshot other threads may read.
+//
+// Thread safety: start/stop/status from the owning (main) thread; everything
+// else runs on the shards.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/endpoint.h"
+#include "base/result.h"
+#include "dht/node.h"
+#include "engine/engine.h"
+
+namespace tools {
+
+struct node_service_config {
+    base::endpoint bind;  // host:port the shards share
+    std::uint16_t shards = 1;
+    std::vector<int> cpus;
+    engine::backend_kind backend = engine::backend_kind::automatic;
+    dht::persistence mode = dht::persistence::at_bootstrap;
+    std::optional<base::endpoint> public_address;
+    std::vector<base::endpoint> bootstrap;
+    bool quick_firewall = true;
+    std::uint64_t seed = 0;  // 0: random
+    // Builds the application layer (hyperdht) for a shard's node, or null.
+    std::function<std::unique_ptr<dht::app_handler>(dht::node&)> app;
+};
+
+// Counters of traffic that shares the DHT port but is not dht-rpc.
+struct other_traffic {
+    std::atomic<std::uint64_t> udx{0}, probes{0}, junk{0};
+};
+
+// A consistent-enough snapshot of the primary's state, updated by shard 0.
+struct node_status {
+    bool persistent = false;
+    bool firewalled = true;
+    bool bootstrapped = false;
+    std::size_t table_size = 0;
+    std::optional<base::endpoint> public_address;
+    std::optional<dht::node_id> id;
+};
+
+class node_service {
+public:
+    [[nodiscard]] static base::result<std::unique_ptr<node_service>, std::string> start(node_service_config cfg);
+    ~node_service();
+    void stop() noexcept;
+
+    [[nodiscard]] const base::endpoint& bound() const noexcept { return _bound; }
+    [[nodiscard]] engine::backend_kind backend() const noexcept { return _engine->backend(); }
+    [[nodiscard]] bool kernel_steering() const noexcept { return _engine->kernel_steering(); }
+    [[nodiscard]] node_status status() const;
+    // Sum of a DHT counter over all shards.
+    [[nodiscard]] std::uint64_t total(dht::ctr c) const noexcept;
+    [[nodiscard]] std::uint64_t total(engine::ctr c) const noexcept { return _engine->total(c); }
+    [[nodiscard]] const other_traffic& other() const noexcept { return _other; }
+    [[nodiscard]] std::uint16_t shards() const noexcept { return _cfg.shards; }
+
+private:
+    friend class dht_handler;
+    explicit node_service(node_service_config cfg) : _cfg(std::move(cfg)) {}
+
+    node_service_config _cfg;
+    base::endpoint _bound;
+    std::array<std::uint8_t, 32> _token_master{};
+    std::unique_ptr<engine::engine> _engine;
+    other_traffic _other;
+    std::array<std::atomic<const dht::counters*>, base::max_shards> _counters{};
+    mutable std::atomic<std::uint64_t> _status_seq{0};
+    // Status fields written by shard 0 (seqlock-free: each field is atomic).
+    std::atomic<bool> _st_persistent{false}, _st_firewalled{true}, _st_bootstrapped{false};
+    std::atomic<std::size_t> _st_table{0};
+    std::atomic<std::uint64_t> _st_public{0};  // endpoint key + 1, 0 when unknown
+    std::array<std::atomic<std::uint64_t>, 4> _st_id{};
+    std::atomic<bool> _st_has_id{false};
+};
+
+// Resolves "host:port" (an IPv4 literal or a DNS name, IPv4 only).
+[[nodiscard]] base::result<base::endpoint, std::string> resolve_endpoint(const std::string& s);
+
+}  // namespace tools

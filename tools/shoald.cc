@@ -1,0 +1,181 @@
+// shoald -- the shoal DHT node.
+//
+//   shoald --host 127.0.0.1 --port 10001 --public-host 127.0.0.1     # a bootstrap node
+//   shoald --host 127.0.0.1 --port 10002 --public-host 127.0.0.1 --bootstrap 127.0.0.1:10001
+//
+// Exit status: 0 after SIGINT/SIGTERM, 1 when the node cannot start, 2 for
+// bad command-line input.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "tools/node_service.h"
+#include "tools/version.h"
+
+namespace {
+
+struct options {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 49737;
+    std::string public_host;
+    std::uint16_t public_port = 0;
+    std::vector<std::string> bootstrap;
+    std::uint16_t shards = 1;
+    std::vector<int> cpus;
+    bool ephemeral = false;
+    bool adaptive = false;
+    std::string backend = "auto";
+    unsigned stats_interval = 60;
+    std::string log_level = "info";
+};
+
+int usage_error(const std::string& msg) {
+    std::fprintf(stderr, "shoald: %s\n(try shoald --help)\n", msg.c_str());
+    return 2;
+}
+
+// Datagrams dropped as malformed at any layer: too large for the engine, not
+// dht-rpc (and not UDX or a holepunch probe), or a dht-rpc frame that failed to decode.
+std::uint64_t malformed(const tools::node_service& svc) {
+    return svc.total(engine::ctr::drop_oversize) + svc.other().junk.load() + svc.total(dht::ctr::drop_too_short) +
+           svc.total(dht::ctr::drop_too_long) + svc.total(dht::ctr::drop_bad_type) + svc.total(dht::ctr::drop_truncated) +
+           svc.total(dht::ctr::drop_bad_field);
+}
+
+std::string status_line(const tools::node_service& svc) {
+    auto st = svc.status();
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "%s%s, table %zu, public %s, rx %llu req / %llu res, tx %llu, dropped %llu malformed, "
+                  "%llu unknown-command, %llu bad-token",
+                  st.persistent ? "persistent" : "ephemeral", st.firewalled ? " (firewalled)" : "", st.table_size,
+                  st.public_address ? st.public_address->to_string().c_str() : "unknown",
+                  static_cast<unsigned long long>(svc.total(dht::ctr::rx_requests)),
+                  static_cast<unsigned long long>(svc.total(dht::ctr::rx_responses)),
+                  static_cast<unsigned long long>(svc.total(engine::ctr::tx_datagrams)),
+                  static_cast<unsigned long long>(malformed(svc)),
+                  static_cast<unsigned long long>(svc.total(dht::ctr::unknown_command)),
+                  static_cast<unsigned long long>(svc.total(dht::ctr::token_invalid)));
+    return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options o;
+    CLI::App app{"shoald: a HyperDHT-compatible DHT node (bootstrap, storage and holepunch relay)"};
+    app.set_version_flag("--version", std::string("shoald ") + tools::version);
+    app.add_option("--host", o.host, "IPv4 address to bind")->capture_default_str();
+    app.add_option("--port", o.port, "UDP port to bind (0: any free port)")->capture_default_str();
+    app.add_option("--public-host", o.public_host,
+                   "this node's public IPv4 address: it is persistent from the start (a bootstrap node)");
+    app.add_option("--public-port", o.public_port, "public port when it differs from --port");
+    app.add_option("--bootstrap", o.bootstrap, "HOST:PORT of nodes to join through (repeat or comma-separate)")
+        ->delimiter(',');
+    app.add_option("--shards", o.shards, "threads, one per core, sharing the port")->check(CLI::Range(1, 64))->capture_default_str();
+    app.add_option("--cpus", o.cpus, "pin shard i to the i-th listed cpu (comma-separated)")->delimiter(',');
+    auto* eph = app.add_flag("--ephemeral", o.ephemeral, "never become persistent (no id, stores nothing)");
+    app.add_flag("--adaptive", o.adaptive,
+                 "without --public-host, wait ~20 min of stable uptime before trying to become persistent "
+                 "(the reference client's default) instead of trying at bootstrap")
+        ->excludes(eph);
+    app.add_option("--backend", o.backend, "I/O backend")
+        ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
+        ->capture_default_str();
+    app.add_option("--stats-interval", o.stats_interval, "seconds between status lines (0: never)")->capture_default_str();
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn or error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
+    }
+
+    spdlog::set_default_logger(spdlog::stderr_color_mt("shoald"));
+    spdlog::set_level(spdlog::level::from_str(o.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    tools::node_service_config cfg;
+    auto bind = base::endpoint::parse_host(o.host, o.port);
+    if (!bind) return usage_error("--host '" + o.host + "' is not an IPv4 address");
+    cfg.bind = *bind;
+    cfg.shards = o.shards;
+    cfg.cpus = o.cpus;
+    cfg.backend = o.backend == "io_uring" ? engine::backend_kind::io_uring
+                  : o.backend == "epoll"  ? engine::backend_kind::epoll
+                                          : engine::backend_kind::automatic;
+    if (!o.public_host.empty()) {
+        if (o.ephemeral) return usage_error("--public-host makes a persistent node; it cannot be --ephemeral");
+        const std::uint16_t pport = o.public_port ? o.public_port : o.port;
+        if (pport == 0) return usage_error("--public-host needs a known port: give --port or --public-port");
+        auto pub = base::endpoint::parse_host(o.public_host, pport);
+        if (!pub || pub->v4_u32() == 0) return usage_error("--public-host '" + o.public_host + "' is not a usable IPv4 address");
+        cfg.public_address = *pub;
+        cfg.mode = dht::persistence::public_address;
+    } else if (o.public_port) {
+        return usage_error("--public-port needs --public-host");
+    } else {
+        cfg.mode = o.ephemeral ? dht::persistence::never : o.adaptive ? dht::persistence::adaptive : dht::persistence::at_bootstrap;
+    }
+    for (const auto& b : o.bootstrap) {
+        if (b.empty()) continue;
+        auto e = tools::resolve_endpoint(b);
+        if (!e) return usage_error("--bootstrap " + e.error());
+        cfg.bootstrap.push_back(*e);
+    }
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // inherited by the shard threads; handled below
+
+    auto svc = tools::node_service::start(cfg);
+    if (!svc) {
+        spdlog::error("cannot start: {}", svc.error());
+        return 1;
+    }
+    auto& s = **svc;
+    spdlog::info("shoald {} listening on {} with {} shard(s), backend {}{}", tools::version, s.bound().to_string(),
+                 o.shards, engine::to_string(s.backend()),
+                 o.shards > 1 ? (s.kernel_steering() ? ", kernel steering" : ", software steering") : "");
+    if (cfg.public_address) {
+        spdlog::info("persistent bootstrap node, public address {}, id {}", cfg.public_address->to_string(),
+                     base::to_hex(dht::id_of(*cfg.public_address)));
+    } else if (cfg.bootstrap.empty()) {
+        spdlog::warn("no --bootstrap and no --public-host: this node can only wait to be contacted");
+    }
+
+    bool was_persistent = cfg.public_address.has_value();
+    for (;;) {
+        timespec ts{static_cast<time_t>(o.stats_interval ? std::min(o.stats_interval, 5u) : 5u), 0};
+        int sig = sigtimedwait(&sigs, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            break;
+        }
+        auto st = s.status();
+        if (st.persistent && !was_persistent && st.id) {
+            spdlog::info("now persistent: public address {}, id {}",
+                         st.public_address ? st.public_address->to_string() : "?", base::to_hex(*st.id));
+        }
+        was_persistent = st.persistent;
+        static int waited = 0;
+        waited += 5;
+        if (o.stats_interval && waited >= static_cast<int>(o.stats_interval)) {
+            waited = 0;
+            spdlog::info("{}", status_line(s));
+        }
+    }
+    s.stop();
+    spdlog::info("stopped: {}", status_line(s));
+    return 0;
+}
