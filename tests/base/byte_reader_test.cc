@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "base/byte_writer.h"
@@ -61,6 +62,49 @@ TEST(Hex, RoundTripsAndRejectsBadDigits) {
     EXPECT_EQ(base::to_hex(base::as_bytes(raw)), "00ff7fa0");
     EXPECT_FALSE(base::from_hex("abc", raw));
     EXPECT_FALSE(base::from_hex("zz", raw));
+}
+
+}  // namespace
+
+#include "base/histogram.h"
+#include "base/random.h"
+
+namespace {
+
+// Quantiles agree with an exact sort to within the histogram's 1/32 bound.
+TEST(Histogram, QuantilesAreWithinTheRelativeErrorBound) {
+    base::prng r(99);
+    base::histogram h;
+    std::vector<std::uint64_t> all;
+    for (int i = 0; i < 100000; ++i) {
+        std::uint64_t v = 1000 + r.below(r.chance(0.01) ? 50'000'000 : 200'000);
+        h.record(v);
+        all.push_back(v);
+    }
+    std::sort(all.begin(), all.end());
+    for (double q : {0.5, 0.9, 0.99, 0.999}) {
+        const double exact = static_cast<double>(all[static_cast<std::size_t>(q * all.size())]);
+        const double got = static_cast<double>(h.quantile(q));
+        EXPECT_NEAR(got, exact, exact / 32) << "q=" << q;
+    }
+    EXPECT_EQ(h.max(), all.back());
+    EXPECT_EQ(h.count(), all.size());
+}
+
+TEST(Histogram, BucketsCoverEveryValueMonotonically) {
+    std::size_t prev = 0;
+    for (std::uint64_t v : {0ull, 1ull, 63ull, 64ull, 65ull, 127ull, 128ull, 1000ull, 1ull << 40, ~0ull}) {
+        auto i = base::histogram::index_of(v);
+        EXPECT_GE(i, prev);
+        EXPECT_GE(base::histogram::upper_edge(i), v);
+        prev = i;
+    }
+    base::histogram a, b;
+    a.record(5);
+    b.record(500);
+    a.merge(b);
+    EXPECT_EQ(a.count(), 2u);
+    EXPECT_EQ(a.max(), 500u);
 }
 
 }  // namespace

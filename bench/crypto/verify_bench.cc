@@ -1,0 +1,218 @@
+// Ed25519 verification cost per signature: libsodium one at a time against
+// crypto::verify_batch at batch sizes 1..128, on the field backend the CPU
+// picks and on the portable one, with either multi-scalar multiplication;
+// and the two kernels that dominate a batch (the exponentiation, the MSM).
+// Every benchmark sets items processed = signatures (or elements), so
+// 1 / items_per_second is the cost of one. scripts/bench/verify.sh turns the
+// medians into the headline figures.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "base/random.h"
+#include "crypto/batch_verify.h"
+#include "crypto/detail/batch_verify_impl.h"
+#include "crypto/detail/msm.h"
+#include "crypto/detail/pow_batch.h"
+#include "crypto/hash.h"
+#include "crypto/sign.h"
+
+namespace {
+
+namespace cd = crypto::detail;
+
+constexpr std::size_t pool_size = 2048;
+constexpr std::size_t message_bytes = 128;  // about a HyperDHT announce's signable
+
+struct pool {
+    std::vector<std::vector<std::byte>> msgs;
+    std::vector<crypto::verify_job> jobs;
+};
+
+const pool& signatures() {
+    static const pool p = [] {
+        if (!crypto::init()) std::abort();
+        pool out;
+        base::prng rnd(7);
+        out.msgs.resize(pool_size);
+        for (std::size_t i = 0; i < pool_size; ++i) {
+            auto& m = out.msgs[i];
+            m.resize(message_bytes);
+            for (auto& b : m) b = std::byte(static_cast<std::uint8_t>(rnd()));
+            std::array<std::uint8_t, 32> seed;
+            for (auto& b : seed) b = static_cast<std::uint8_t>(rnd());
+            const auto kp = crypto::keypair_from_seed(crypto::seed(seed));
+            out.jobs.push_back(crypto::verify_job{m, kp.pk, crypto::sign(m, kp.sk)});
+        }
+        return out;
+    }();
+    return p;
+}
+
+void run_batches(benchmark::State& state, const cd::batch_options& opt) {
+    const auto& p = signatures();
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::unique_ptr<bool[]> ok(new bool[n]);
+    state.SetLabel(opt.backend == cd::field_backend::portable ? "portable" : crypto::batch_verify_backend());
+    std::size_t at = 0;
+    for (auto _ : state) {
+        if (at + n > pool_size) at = 0;
+        const auto sum = cd::verify_batch_with(std::span(p.jobs).subspan(at, n), std::span<bool>(ok.get(), n), opt);
+        if (sum.accepted != n) state.SkipWithError("a valid signature was rejected");
+        benchmark::DoNotOptimize(ok.get());
+        at += n;
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void batch_args(benchmark::internal::Benchmark* b) {
+    for (int n : {1, 4, 8, 16, 32, 64, 128}) b->Arg(n);
+}
+
+// What production uses: automatic backend and MSM (batches of one go to libsodium).
+void BM_VerifyBatch_Default(benchmark::State& state) { run_batches(state, cd::batch_options{}); }
+BENCHMARK(BM_VerifyBatch_Default)->Apply(batch_args);
+
+void BM_VerifyBatch_Portable(benchmark::State& state) {
+    cd::batch_options o;
+    o.backend = cd::field_backend::portable;
+    run_batches(state, o);
+}
+BENCHMARK(BM_VerifyBatch_Portable)->Apply(batch_args);
+
+void BM_VerifyBatch_PortableStraus(benchmark::State& state) {
+    cd::batch_options o;
+    o.backend = cd::field_backend::portable;
+    o.msm = cd::msm_algorithm::straus;
+    run_batches(state, o);
+}
+BENCHMARK(BM_VerifyBatch_PortableStraus)->Apply(batch_args)->Arg(256);
+
+void BM_VerifyBatch_PortablePippenger(benchmark::State& state) {
+    cd::batch_options o;
+    o.backend = cd::field_backend::portable;
+    o.msm = cd::msm_algorithm::pippenger;
+    run_batches(state, o);
+}
+BENCHMARK(BM_VerifyBatch_PortablePippenger)->Apply(batch_args)->Arg(256);
+
+// The equation path even for one item, to show why production hands single
+// items to libsodium.
+void BM_VerifyBatch_ForcedEquation(benchmark::State& state) {
+    cd::batch_options o;
+    o.min_equation_items = 1;
+    run_batches(state, o);
+}
+BENCHMARK(BM_VerifyBatch_ForcedEquation)->Arg(1)->Arg(2)->Arg(4);
+
+// The cost of one forged signature (S changed) in a batch: bisection plus one
+// libsodium call, against BM_VerifyBatch_Default at the same size.
+void BM_VerifyBatch_OneForged(benchmark::State& state) {
+    const auto& p = signatures();
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<crypto::verify_job> jobs(n);
+    std::unique_ptr<bool[]> ok(new bool[n]);
+    state.SetLabel(crypto::batch_verify_backend());
+    std::size_t at = 0;
+    for (auto _ : state) {
+        if (at + n > pool_size) at = 0;
+        const auto first = p.jobs.begin() + static_cast<std::ptrdiff_t>(at);
+        std::copy(first, first + static_cast<std::ptrdiff_t>(n), jobs.begin());
+        jobs[n / 3].sig.data()[40] ^= 0x01;
+        const auto sum = crypto::verify_batch(jobs, std::span<bool>(ok.get(), n));
+        if (sum.accepted != n - 1) state.SkipWithError("wrong verdicts");
+        at += n;
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_VerifyBatch_OneForged)->Arg(16)->Arg(64)->Arg(128);
+
+void BM_VerifySingle_Libsodium(benchmark::State& state) {
+    const auto& p = signatures();
+    std::size_t at = 0;
+    for (auto _ : state) {
+        const auto& j = p.jobs[at];
+        if (!crypto::verify(j.sig, j.msg, j.pk)) state.SkipWithError("rejected");
+        at = (at + 1) % pool_size;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VerifySingle_Libsodium);
+
+// ------------------------------------------------------------- kernels
+
+void run_pow(benchmark::State& state, cd::field_backend be) {
+    if (be == cd::field_backend::avx512ifma && !cd::ifma_available()) {
+        state.SkipWithError("no AVX-512 IFMA");
+        return;
+    }
+    base::prng rnd(3);
+    std::vector<cd::fe> v(static_cast<std::size_t>(state.range(0)));
+    for (auto& f : v) {
+        for (auto& l : f.v) l = rnd() & cd::fe_mask51;
+    }
+    for (auto _ : state) {
+        cd::pow22523_many(v, be);
+        benchmark::DoNotOptimize(v.data());
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+void BM_Pow22523_Portable(benchmark::State& state) { run_pow(state, cd::field_backend::portable); }
+void BM_Pow22523_Ifma(benchmark::State& state) { run_pow(state, cd::field_backend::avx512ifma); }
+BENCHMARK(BM_Pow22523_Portable)->Arg(1)->Arg(64);
+BENCHMARK(BM_Pow22523_Ifma)->Arg(8)->Arg(64);
+
+// The multi-scalar multiplication alone, shaped like a batch of n signatures:
+// n points with 128-bit scalars (R), n with 253-bit ones (A), and B.
+template <class Msm>
+void run_msm(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    base::prng rnd(5);
+    std::vector<cd::ge_p3> pts;
+    std::vector<cd::scalar> ks;
+    auto rand_scalar = [&](bool short_one) {
+        cd::scalar s{{rnd(), rnd(), rnd(), rnd() & 0x0fffffffffffffffull}};
+        if (short_one) s.w[2] = s.w[3] = 0;
+        return s;
+    };
+    for (std::size_t i = 0; i < 2 * n; ++i) {
+        pts.push_back(cd::base_mul(rand_scalar(false)));
+        ks.push_back(rand_scalar(i % 2 == 0));
+    }
+    const cd::scalar base = rand_scalar(false);
+    Msm msm;
+    for (auto _ : state) {
+        msm.prepare(pts, ks);
+        benchmark::DoNotOptimize(msm.run(0, 2 * n, base));
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+struct msm_lanes {
+    std::span<const cd::ge_p3> pts;
+    std::span<const cd::scalar> ks;
+    void prepare(std::span<const cd::ge_p3> p, std::span<const cd::scalar> k) noexcept {
+        pts = p;
+        ks = k;
+    }
+    [[nodiscard]] cd::ge_p3 run(std::size_t, std::size_t, const cd::scalar& base) const noexcept {
+        return cd::msm_ifma(pts, ks, base);
+    }
+};
+void BM_Msm_Straus(benchmark::State& state) { run_msm<cd::msm_straus>(state); }
+void BM_Msm_Pippenger(benchmark::State& state) { run_msm<cd::msm_pippenger>(state); }
+void BM_Msm_Ifma(benchmark::State& state) {
+    if (!cd::ifma_available()) {
+        state.SkipWithError("no AVX-512 IFMA");
+        return;
+    }
+    run_msm<msm_lanes>(state);
+}
+BENCHMARK(BM_Msm_Straus)->Apply(batch_args)->Arg(256);
+BENCHMARK(BM_Msm_Pippenger)->Apply(batch_args)->Arg(256);
+BENCHMARK(BM_Msm_Ifma)->Apply(batch_args)->Arg(256);
+
+}  // namespace
