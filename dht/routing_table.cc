@@ -38,16 +38,8 @@ routing_table::add_result routing_table::add(const node_id& id, const base::endp
         return add_result::exists;
     }
     if (row.size() >= _k) return add_result::row_full;
-    std::uint32_t slot;
-    if (!_free.empty()) {
-        slot = _free.back();
-        _free.pop_back();
-    } else {
-        slot = static_cast<std::uint32_t>(_slab.size());
-        _slab.emplace_back();
-    }
+    const std::uint32_t slot = _slab.alloc();
     table_entry& e = _slab[slot];
-    e = table_entry{};
     e.id = id;
     e.addr = addr;
     e.prefix = id_prefix(id);
@@ -78,8 +70,7 @@ bool routing_table::remove(const node_id& id) noexcept {
     row.erase(row.begin() + static_cast<std::ptrdiff_t>(pos));
     if (row.empty()) _nonempty[static_cast<std::size_t>(r) >> 6] &= ~(std::uint64_t{1} << (r & 63));
     list_unlink(slot);
-    _slab[slot].live = false;
-    _free.push_back(slot);
+    _slab.free(slot);
     --_size;
     return true;
 }

@@ -20,6 +20,7 @@
 
 #include "base/endpoint.h"
 #include "base/random.h"
+#include "base/slab.h"
 #include "dht/types.h"
 
 namespace dht {
@@ -99,8 +100,7 @@ private:
     node_id _self;
     std::size_t _k;
     std::size_t _size = 0;
-    std::vector<table_entry> _slab;
-    std::vector<std::uint32_t> _free;
+    base::slab<table_entry> _slab;  // stable: callbacks may add nodes while a reference is held
     std::array<std::vector<std::uint32_t>, row_count> _rows;
     std::array<std::uint64_t, 4> _nonempty{};  // bitmap of non-empty rows
     std::uint32_t _oldest = no_slot, _latest = no_slot;

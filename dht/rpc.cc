@@ -25,14 +25,7 @@ txn_id rpc::next_tid() noexcept {
 
 rpc_handle rpc::send(rpc_request req, rpc_client* client, std::uint64_t cookie, const node_id* self_id,
                      base::mono_time now) {
-    std::uint32_t slot;
-    if (!_free.empty()) {
-        slot = _free.back();
-        _free.pop_back();
-    } else {
-        slot = static_cast<std::uint32_t>(_slots.size());
-        _slots.emplace_back();
-    }
+    const std::uint32_t slot = _slots.alloc_keep();
     entry& e = _slots[slot];
     e.req = std::move(req);
     e.client = client;
@@ -99,11 +92,11 @@ void rpc::finish(std::uint32_t slot) noexcept {
     e.client = nullptr;
     ++e.generation;
     --_active;
-    _free.push_back(slot);
+    _slots.release_keep(slot);
 }
 
 void rpc::cancel(rpc_handle h, bool notify) noexcept {
-    if (h.slot >= _slots.size()) return;
+    if (h.slot >= _slots.capacity()) return;
     entry& e = _slots[h.slot];
     if (!e.active || e.generation != h.generation) return;
     rpc_client* c = e.client;
@@ -135,7 +128,7 @@ void rpc::complete(std::uint32_t slot, const response_view& res, const base::end
 }
 
 void rpc::on_timeout(std::uint32_t slot, base::mono_time now) noexcept {
-    if (slot >= _slots.size()) return;
+    if (slot >= _slots.capacity()) return;
     entry& e = _slots[slot];
     if (!e.active) return;
     e.timer = {};

@@ -25,6 +25,7 @@
 
 #include "base/endpoint.h"
 #include "base/random.h"
+#include "base/slab.h"
 #include "base/time.h"
 #include "base/timer_wheel.h"
 #include "dht/host.h"
@@ -138,8 +139,7 @@ private:
     std::uint32_t _tid_counter;
     std::uint32_t _tid_span;  // how many tids this shard owns
     std::vector<std::uint32_t> _by_tid;  // tid -> slot + 1 (0: free)
-    std::vector<entry> _slots;
-    std::vector<std::uint32_t> _free;
+    base::slab<entry> _slots;  // stable: clients' callbacks may send more requests
     std::deque<std::uint32_t> _pending;  // waiting for the window
     std::size_t _active = 0;
     std::array<std::uint32_t, 4> _window{};

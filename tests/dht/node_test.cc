@@ -239,3 +239,45 @@ TEST(NodeTids, EveryTidNamesItsShard) {
 }
 
 }  // namespace
+
+namespace {
+
+// Regression: rpc::on_timeout held a reference into a vector of entries while
+// calling the client's on_retry, and a query's on_retry sends new requests,
+// which grew the vector and left the reference dangling (found by ASan in the
+// simulator). Entries now live in a slab whose elements never move.
+TEST(NodeRpc, RetryCallbackMaySendManyNewRequests) {
+    struct greedy final : dht::rpc_client {
+        dht::node* n = nullptr;
+        int retries = 0, failed = 0;
+        void on_reply(std::uint64_t, const dht::rpc_reply&) noexcept override {}
+        void on_fail(std::uint64_t, dht::rpc_fail, const dht::rpc_request&) noexcept override { ++failed; }
+        void on_retry(std::uint64_t) noexcept override {
+            ++retries;
+            for (int i = 0; i < 1000; ++i) {
+                dht::rpc_request req;
+                req.to = client;
+                req.internal = true;
+                req.force = true;
+                req.retries = 0;
+                n->request(req, this, 1);
+            }
+        }
+    };
+    capture host;
+    dht::node_config cfg;
+    dht::node n(cfg, host, t0);
+    n.start(t0);  // the 750 ms drain releases requests queued behind the congestion window
+    greedy g;
+    g.n = &n;
+    dht::rpc_request req;
+    req.to = client;
+    req.internal = true;
+    req.retries = 2;
+    n.request(req, &g, 0);
+    for (int ms = 100; ms <= 20000; ms += 100) n.on_timer(t0 + std::chrono::milliseconds(ms));
+    EXPECT_EQ(g.retries, 2);
+    EXPECT_EQ(g.failed, 1 + 2000) << "the first request and every one the retries sent timed out";
+}
+
+}  // namespace
