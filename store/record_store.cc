@@ -1,0 +1,412 @@
+#include "store/record_store.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/byte_writer.h"
+#include "base/hash.h"
+
+namespace store {
+
+std::uint16_t shard_of(const target& t, std::uint16_t shards) noexcept {
+    if (shards <= 1) return 0;
+    // Targets are hashes or topics peers choose; the seeded hash keeps a peer
+    // from aiming every key at one shard.
+    return static_cast<std::uint16_t>(base::hash_bytes(t.data(), t.size()) % shards);
+}
+
+// --- id_list ---------------------------------------------------------------
+
+record_store::id_list& record_store::id_list::operator=(id_list&& o) noexcept {
+    if (this == &o) return *this;
+    std::free(_heap);
+    _heap = o._heap;
+    _size = o._size;
+    _cap = o._cap;
+    _inline = o._inline;
+    o._heap = nullptr;
+    o._size = o._cap = o._inline = 0;
+    return *this;
+}
+
+void record_store::id_list::insert(std::size_t pos, std::uint32_t id) {
+    if (_cap == 0 && _size == 0) {
+        _inline = id;
+        _size = 1;
+        return;
+    }
+    if (_size == std::max<std::uint32_t>(_cap, 1)) {
+        const std::uint32_t ncap = std::max<std::uint32_t>(4, _size + _size / 2);
+        auto* n = static_cast<std::uint32_t*>(std::malloc(sizeof(std::uint32_t) * ncap));
+        if (!n) std::abort();  // failed allocation terminates (house rule)
+        std::memcpy(n, data(), sizeof(std::uint32_t) * _size);
+        std::free(_heap);
+        _heap = n;
+        _cap = ncap;
+    }
+    std::uint32_t* d = data();
+    std::memmove(d + pos + 1, d + pos, sizeof(std::uint32_t) * (_size - pos));
+    d[pos] = id;
+    ++_size;
+}
+
+void record_store::id_list::erase(std::size_t pos) noexcept {
+    std::uint32_t* d = data();
+    std::memmove(d + pos, d + pos + 1, sizeof(std::uint32_t) * (_size - pos - 1));
+    --_size;
+}
+
+// --- helpers -----------------------------------------------------------------
+
+record_store::record_store(limits l, base::mono_time now, std::uint64_t seed) : _lim(l), _epoch(now), _seed(seed) {}
+
+std::uint64_t record_store::hash(const target& t) const noexcept { return base::hash_bytes(t.data(), t.size()) ^ _seed; }
+
+std::uint32_t record_store::secs(base::mono_time now) const noexcept {
+    auto d = std::chrono::duration_cast<base::seconds>(now - _epoch).count();
+    return d < 0 ? 0 : static_cast<std::uint32_t>(d) + 1;  // +1: expiry 0 marks a free slot
+}
+
+std::uint32_t record_store::find_topic(const target& t) const noexcept {
+    return _topic_index.find(hash(t), [&](std::uint32_t id) { return _topics[id].key == t; });
+}
+
+std::size_t record_store::list_search(const id_list& l, const crypto::public_key& pk, bool& found) const noexcept {
+    const std::uint32_t* d = l.data();
+    std::size_t lo = 0, hi = l.size();
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        const auto c = _records[d[mid]].pk <=> pk;
+        if (c == 0) {
+            found = true;
+            return mid;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    found = false;
+    return lo;
+}
+
+void record_store::drop_topic_if_empty(std::uint32_t tid) noexcept {
+    if (_topics[tid].ids.size()) return;
+    _topic_index.erase(hash(_topics[tid].key), tid);
+    _topics.free(tid);
+}
+
+void record_store::remove_record_id(std::uint32_t rid) noexcept {
+    const std::uint32_t tid = _records[rid].topic;
+    bool found = false;
+    const std::size_t pos = list_search(_topics[tid].ids, _records[rid].pk, found);
+    if (found) _topics[tid].ids.erase(pos);
+    _records.free(rid);
+    drop_topic_if_empty(tid);
+}
+
+// --- topic records -----------------------------------------------------------
+
+void record_store::put_record(const target& t, const peer_record& r, base::mono_time now) {
+    const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
+    auto fill = [&](record& rec) {
+        base::byte_writer w(std::as_writable_bytes(std::span(rec.relays)));
+        for (std::size_t i = 0; i < r.relay_count && i < 3; ++i) {
+            auto o = r.relays[i].v4_octets();
+            w.write_bytes(o.data(), 4);
+            w.write_u16le(r.relays[i].port());
+        }
+        rec.relay_count = static_cast<std::uint8_t>(std::min<std::size_t>(r.relay_count, 3));
+        rec.expiry = exp;
+    };
+    std::uint32_t tid = find_topic(t);
+    if (tid != detail::id_index::none) {
+        bool found = false;
+        const std::size_t pos = list_search(_topics[tid].ids, r.pk, found);
+        if (found) {
+            const std::uint32_t rid = _topics[tid].ids.data()[pos];
+            fill(_records[rid]);
+            _record_due.push_back({exp, rid});
+            return;
+        }
+        if (_topics[tid].ids.size() >= _lim.max_records_per_topic) {
+            ++_evicted;  // a full topic refuses newcomers
+            return;
+        }
+    }
+    // Make room first: eviction may drop topics (including this one).
+    while (_records.size() >= _lim.max_records && !_record_due.empty()) {
+        const due d = _record_due.front();
+        _record_due.pop_front();
+        if (_records[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_record_id(d.id);
+            ++_evicted;
+        }
+    }
+    if (_records.size() >= _lim.max_records) return;
+    tid = find_topic(t);
+    if (tid == detail::id_index::none) {
+        tid = _topics.alloc();
+        _topics[tid].key = t;
+        _topic_index.insert(hash(t), tid, [&](std::uint32_t id) { return hash(_topics[id].key); });
+    }
+    bool found = false;
+    const std::size_t pos = list_search(_topics[tid].ids, r.pk, found);
+    const std::uint32_t rid = _records.alloc();
+    record& rec = _records[rid];
+    rec.pk = r.pk;
+    rec.topic = tid;
+    fill(rec);
+    _topics[tid].ids.insert(pos, rid);
+    _record_due.push_back({exp, rid});
+}
+
+bool record_store::remove_record(const target& t, const crypto::public_key& pk) noexcept {
+    const std::uint32_t tid = find_topic(t);
+    if (tid == detail::id_index::none) return false;
+    bool found = false;
+    const std::size_t pos = list_search(_topics[tid].ids, pk, found);
+    if (!found) return false;
+    remove_record_id(_topics[tid].ids.data()[pos]);
+    return true;
+}
+
+std::size_t record_store::lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const {
+    const std::uint32_t tid = find_topic(t);
+    if (tid == detail::id_index::none || out.empty()) return 0;
+    const id_list& ids = _topics[tid].ids;
+    const std::uint32_t n = ids.size();
+    auto emit = [&](std::size_t slot, std::uint32_t rid) {
+        const record& rec = _records[rid];
+        peer_record& p = out[slot];
+        p.pk = rec.pk;
+        p.relay_count = rec.relay_count;
+        for (std::size_t i = 0; i < rec.relay_count; ++i) {
+            const std::uint8_t* a = rec.relays.data() + 6 * i;
+            p.relays[i] = base::endpoint::v4(a[0], a[1], a[2], a[3], static_cast<std::uint16_t>(a[4] | a[5] << 8));
+        }
+    };
+    if (n <= out.size()) {
+        for (std::uint32_t i = 0; i < n; ++i) emit(i, ids.data()[i]);
+        return n;
+    }
+    // Floyd's sampling: out.size() distinct indices out of n, uniformly.
+    std::array<std::uint32_t, 64> picked{};
+    const std::size_t k = std::min(out.size(), picked.size());
+    std::size_t have = 0;
+    for (std::uint32_t j = n - static_cast<std::uint32_t>(k); j < n; ++j) {
+        auto x = static_cast<std::uint32_t>(rnd.below(std::uint64_t{j} + 1));
+        const bool dup = std::find(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(have), x) !=
+                         picked.begin() + static_cast<std::ptrdiff_t>(have);
+        picked[have++] = dup ? j : x;
+    }
+    for (std::size_t i = 0; i < k; ++i) emit(i, ids.data()[picked[i]]);
+    return k;
+}
+
+std::uint64_t record_store::bump(const target& t) const noexcept {
+    const std::uint32_t tid = find_topic(t);
+    return tid == detail::id_index::none ? 0 : _topics[tid].bump;
+}
+
+void record_store::raise_bump(const target& t, std::uint64_t v) noexcept {
+    const std::uint32_t tid = find_topic(t);
+    if (tid != detail::id_index::none && v > _topics[tid].bump) _topics[tid].bump = v;
+}
+
+// --- routes --------------------------------------------------------------------
+
+void record_store::put_route(const target& t, const route& r, base::mono_time now) {
+    const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.route_ttl.count());
+    std::uint32_t id = _route_index.find(hash(t), [&](std::uint32_t i) { return _routes[i].key == t; });
+    if (id == detail::id_index::none) {
+        while (_routes.size() >= _lim.max_routes && !_route_due.empty()) {
+            const due d = _route_due.front();
+            _route_due.pop_front();
+            if (_routes[d.id].expiry == d.expiry && d.expiry != 0) {
+                remove_route(_routes[d.id].key);
+                ++_evicted;
+            }
+        }
+        if (_routes.size() >= _lim.max_routes) return;
+        id = _routes.alloc();
+        _routes[id].key = t;
+        _route_index.insert(hash(t), id, [&](std::uint32_t i) { return hash(_routes[i].key); });
+    }
+    _routes[id].r = r;
+    _routes[id].expiry = exp;
+    _route_due.push_back({exp, id});
+}
+
+const route* record_store::get_route(const target& t) const noexcept {
+    const std::uint32_t id = _route_index.find(hash(t), [&](std::uint32_t i) { return _routes[i].key == t; });
+    return id == detail::id_index::none ? nullptr : &_routes[id].r;
+}
+
+bool record_store::remove_route(const target& t) noexcept {
+    const std::uint64_t h = hash(t);
+    const std::uint32_t id = _route_index.find(h, [&](std::uint32_t i) { return _routes[i].key == t; });
+    if (id == detail::id_index::none) return false;
+    _route_index.erase(h, id);
+    _routes.free(id);
+    return true;
+}
+
+// --- values --------------------------------------------------------------------
+
+std::uint32_t record_store::find_value(const target& t) const noexcept {
+    return _value_index.find(hash(t), [&](std::uint32_t i) { return _values[i].key == t; });
+}
+
+void record_store::remove_value_id(std::uint32_t vid) noexcept {
+    _value_bytes -= _values[vid].bytes.size();
+    if (_values[vid].is_mutable) --_mutable_count;
+    _value_index.erase(hash(_values[vid].key), vid);
+    _values.free(vid);
+}
+
+bool record_store::make_room_for_value(std::size_t bytes) {
+    if (bytes > _lim.max_value_bytes) return false;
+    while ((_values.size() >= _lim.max_values || _value_bytes + bytes > _lim.max_value_bytes) && !_value_due.empty()) {
+        const due d = _value_due.front();
+        _value_due.pop_front();
+        if (_values[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_value_id(d.id);
+            ++_evicted;
+        }
+    }
+    return _values.size() < _lim.max_values && _value_bytes + bytes <= _lim.max_value_bytes;
+}
+
+void record_store::touch_value(std::uint32_t vid, std::uint32_t now_s) {
+    const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
+    value_entry& e = _values[vid];
+    if (e.expiry - now_s >= ttl / 2) return;  // recently written or touched
+    e.expiry = now_s + ttl;
+    _value_due.push_back({e.expiry, vid});
+}
+
+put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq, std::span<const std::byte> encoded,
+                                             std::size_t value_offset, std::size_t value_len, base::mono_time now) {
+    if (value_offset + value_len > encoded.size() || value_len > 0xffff || value_offset > 0xffff) {
+        return put_mutable_result::full;
+    }
+    const std::uint32_t now_s = secs(now);
+    std::uint32_t vid = find_value(t);
+    if (vid != detail::id_index::none && _values[vid].is_mutable) {
+        value_entry& e = _values[vid];
+        if (seq == e.seq) {
+            auto stored = std::span<const std::byte>(e.bytes).subspan(e.value_offset, e.value_len);
+            auto incoming = encoded.subspan(value_offset, value_len);
+            if (!std::equal(stored.begin(), stored.end(), incoming.begin(), incoming.end())) {
+                return put_mutable_result::seq_reused;
+            }
+        } else if (seq < e.seq) {
+            return put_mutable_result::seq_too_low;
+        }
+        remove_value_id(vid);
+        vid = detail::id_index::none;
+    } else if (vid != detail::id_index::none) {
+        remove_value_id(vid);  // an immutable value under a mutable key: the newer kind wins
+        vid = detail::id_index::none;
+    }
+    if (!make_room_for_value(encoded.size())) return put_mutable_result::full;
+    vid = _values.alloc();
+    value_entry& e = _values[vid];
+    e.key = t;
+    e.seq = seq;
+    e.bytes.assign(encoded.begin(), encoded.end());
+    e.value_offset = static_cast<std::uint16_t>(value_offset);
+    e.value_len = static_cast<std::uint16_t>(value_len);
+    e.is_mutable = true;
+    ++_mutable_count;
+    e.expiry = now_s + static_cast<std::uint32_t>(_lim.value_ttl.count());
+    _value_bytes += e.bytes.size();
+    _value_index.insert(hash(t), vid, [&](std::uint32_t i) { return hash(_values[i].key); });
+    _value_due.push_back({e.expiry, vid});
+    return put_mutable_result::stored;
+}
+
+std::optional<record_store::mutable_view> record_store::get_mutable(const target& t, base::mono_time now) {
+    const std::uint32_t vid = find_value(t);
+    if (vid == detail::id_index::none || !_values[vid].is_mutable) return std::nullopt;
+    touch_value(vid, secs(now));
+    return mutable_view{_values[vid].seq, _values[vid].bytes};
+}
+
+bool record_store::put_immutable(const target& t, std::span<const std::byte> value, base::mono_time now) {
+    const std::uint32_t now_s = secs(now);
+    std::uint32_t vid = find_value(t);
+    if (vid != detail::id_index::none) {
+        if (!_values[vid].is_mutable) {
+            // Same key means same value (the key is its hash): refresh.
+            _values[vid].expiry = now_s + static_cast<std::uint32_t>(_lim.value_ttl.count());
+            _value_due.push_back({_values[vid].expiry, vid});
+            return true;
+        }
+        remove_value_id(vid);
+    }
+    if (!make_room_for_value(value.size())) return false;
+    vid = _values.alloc();
+    value_entry& e = _values[vid];
+    e.key = t;
+    e.bytes.assign(value.begin(), value.end());
+    e.expiry = now_s + static_cast<std::uint32_t>(_lim.value_ttl.count());
+    _value_bytes += e.bytes.size();
+    _value_index.insert(hash(t), vid, [&](std::uint32_t i) { return hash(_values[i].key); });
+    _value_due.push_back({e.expiry, vid});
+    return true;
+}
+
+std::optional<std::span<const std::byte>> record_store::get_immutable(const target& t, base::mono_time now) {
+    const std::uint32_t vid = find_value(t);
+    if (vid == detail::id_index::none || _values[vid].is_mutable) return std::nullopt;
+    touch_value(vid, secs(now));
+    return std::span<const std::byte>(_values[vid].bytes);
+}
+
+// --- expiry --------------------------------------------------------------------
+
+void record_store::expire(base::mono_time now) {
+    const std::uint32_t s = secs(now);
+    while (!_record_due.empty() && _record_due.front().expiry <= s) {
+        const due d = _record_due.front();
+        _record_due.pop_front();
+        if (_records[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_record_id(d.id);
+            ++_expired;
+        }
+    }
+    while (!_route_due.empty() && _route_due.front().expiry <= s) {
+        const due d = _route_due.front();
+        _route_due.pop_front();
+        if (_routes[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_route(_routes[d.id].key);
+            ++_expired;
+        }
+    }
+    while (!_value_due.empty() && _value_due.front().expiry <= s) {
+        const due d = _value_due.front();
+        _value_due.pop_front();
+        if (_values[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_value_id(d.id);
+            ++_expired;
+        }
+    }
+}
+
+store_stats record_store::stats() const noexcept {
+    store_stats s;
+    s.topics = _topics.size();
+    s.records = _records.size();
+    s.routes = _routes.size();
+    s.value_bytes = _value_bytes;
+    s.evicted = _evicted;
+    s.expired = _expired;
+    s.mutables = _mutable_count;
+    s.immutables = _values.size() - _mutable_count;
+    return s;
+}
+
+}  // namespace store

@@ -1,0 +1,198 @@
+// store/record_store.h -- one shard's part of the HyperDHT record store.
+//
+// Four kinds of entry, each keyed by a 32-byte target (spec §3.4):
+//   topic records   target -> up to max_records_per_topic peer records {pk, <= 3 relays}
+//   routes          target (= H(pk)) -> {relay address, peer record}: "announce self"
+//   mutable values  target (= H(pk)) -> {seq, encoded mutableGetResponse}
+//   immutable       target (= H(value)) -> value
+// plus a bump counter per topic. Every entry expires a fixed time after its
+// last write (records and routes 20 min, values 48 h by default; a read of a
+// value pushes its expiry out again, at most once per half lifetime, like the
+// reference's promote-on-get). Each kind has an entry cap and values a byte
+// cap; when full, the entry closest to expiry is evicted first.
+//
+// Every operation is O(1) or O(log n) in the records of one topic. Memory per
+// stored topic record is about 76 bytes in large topics and 140 in a topic of
+// one (docs/store_format.md; measured by scripts/bench.sh store).
+//
+// Keys belong to shards (shard_of); a store only ever sees its own keys.
+// Thread safety: owned by one shard.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/endpoint.h"
+#include "base/random.h"
+#include "base/slab.h"
+#include "base/time.h"
+#include "base/fixed_bytes.h"
+#include "crypto/sign.h"
+#include "store/detail/index.h"
+
+namespace store {
+
+// A 32-byte key: a topic, H(public key) or H(value). The DHT converts its
+// targets; the store depends on nothing above it.
+struct key_tag {};
+using key = base::fixed_bytes<32, key_tag>;
+using target = key;
+
+struct limits {
+    base::seconds record_ttl{20 * 60};
+    base::seconds route_ttl{20 * 60};
+    base::seconds value_ttl{48 * 3600};
+    std::size_t max_records = 1'000'000;
+    std::size_t max_records_per_topic = 100'000;
+    std::size_t max_routes = 250'000;
+    std::size_t max_values = 250'000;
+    std::size_t max_value_bytes = std::size_t{256} << 20;
+};
+
+// Which shard owns a key: the same on every shard of a process.
+[[nodiscard]] std::uint16_t shard_of(const target& t, std::uint16_t shards) noexcept;
+
+// A stored peer record: a public key and up to 3 relay addresses.
+struct peer_record {
+    crypto::public_key pk;
+    std::array<base::endpoint, 3> relays;
+    std::uint8_t relay_count = 0;
+    [[nodiscard]] std::span<const base::endpoint> relay_span() const noexcept { return {relays.data(), relay_count}; }
+};
+
+struct route {
+    base::endpoint relay;  // where PEER_HANDSHAKE for this target is forwarded
+    peer_record record;
+};
+
+enum class put_mutable_result : std::uint8_t { stored, seq_reused, seq_too_low, full };
+
+struct store_stats {
+    std::size_t topics = 0, records = 0, routes = 0, mutables = 0, immutables = 0, value_bytes = 0;
+    std::uint64_t evicted = 0, expired = 0;
+};
+
+class record_store {
+public:
+    record_store(limits l, base::mono_time now, std::uint64_t seed);
+
+    // --- topic records ---------------------------------------------------
+    // Adds or refreshes (target, pk); a refresh replaces the relay list.
+    void put_record(const target& t, const peer_record& r, base::mono_time now);
+    bool remove_record(const target& t, const crypto::public_key& pk) noexcept;
+    // Up to out.size() records of t, a uniformly random subset when there
+    // are more. Returns how many were written.
+    std::size_t lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const;
+    [[nodiscard]] std::uint64_t bump(const target& t) const noexcept;
+    // Raises the topic's bump to v (only upward; no effect without a topic).
+    void raise_bump(const target& t, std::uint64_t v) noexcept;
+
+    // --- routes (announce self) ------------------------------------------
+    void put_route(const target& t, const route& r, base::mono_time now);
+    [[nodiscard]] const route* get_route(const target& t) const noexcept;
+    bool remove_route(const target& t) noexcept;
+
+    // --- values ------------------------------------------------------------
+    // Stores an encoded mutableGetResponse, whose value is
+    // encoded[value_offset, value_offset + value_len), unless the stored seq
+    // forbids it (equal seq with another value: seq_reused; lower: seq_too_low).
+    // An equal seq with an equal value refreshes the entry.
+    put_mutable_result put_mutable(const target& t, std::uint64_t seq, std::span<const std::byte> encoded,
+                                   std::size_t value_offset, std::size_t value_len, base::mono_time now);
+    // The stored encoded response and its seq.
+    struct mutable_view {
+        std::uint64_t seq;
+        std::span<const std::byte> encoded;
+    };
+    [[nodiscard]] std::optional<mutable_view> get_mutable(const target& t, base::mono_time now);
+    bool put_immutable(const target& t, std::span<const std::byte> value, base::mono_time now);
+    [[nodiscard]] std::optional<std::span<const std::byte>> get_immutable(const target& t, base::mono_time now);
+
+    // Drops what has expired (cheap when nothing has).
+    void expire(base::mono_time now);
+    [[nodiscard]] store_stats stats() const noexcept;
+    [[nodiscard]] const limits& config() const noexcept { return _lim; }
+
+private:
+    struct record {
+        crypto::public_key pk;
+        std::array<std::uint8_t, 18> relays{};  // up to 3 addr4
+        std::uint8_t relay_count = 0;
+        std::uint32_t expiry = 0;               // seconds since _epoch
+        std::uint32_t topic = 0;
+    };
+    // A topic's record ids, sorted by public key; one id is kept inline, more
+    // go to the heap (grown by 1.5x).
+    class id_list {
+    public:
+        id_list() noexcept = default;
+        id_list(const id_list&) = delete;
+        id_list& operator=(const id_list&) = delete;
+        id_list(id_list&& o) noexcept { *this = std::move(o); }
+        id_list& operator=(id_list&& o) noexcept;
+        ~id_list() { std::free(_heap); }
+        [[nodiscard]] std::uint32_t* data() noexcept { return _cap ? _heap : &_inline; }
+        [[nodiscard]] const std::uint32_t* data() const noexcept { return _cap ? _heap : &_inline; }
+        [[nodiscard]] std::uint32_t size() const noexcept { return _size; }
+        void insert(std::size_t pos, std::uint32_t id);
+        void erase(std::size_t pos) noexcept;
+
+    private:
+        std::uint32_t* _heap = nullptr;
+        std::uint32_t _size = 0, _cap = 0;
+        std::uint32_t _inline = 0;
+    };
+    struct topic {
+        target key;
+        std::uint64_t bump = 0;
+        id_list ids;
+    };
+    struct route_entry {
+        target key;
+        route r;
+        std::uint32_t expiry = 0;
+    };
+    struct value_entry {
+        target key;
+        std::uint64_t seq = 0;
+        std::vector<std::byte> bytes;  // mutable: encoded response; immutable: the value
+        std::uint32_t expiry = 0;
+        std::uint16_t value_offset = 0, value_len = 0;  // mutable: the value inside `bytes`
+        bool is_mutable = false;
+    };
+    struct due {
+        std::uint32_t expiry;
+        std::uint32_t id;
+    };
+
+    [[nodiscard]] std::uint64_t hash(const target& t) const noexcept;
+    [[nodiscard]] std::uint32_t secs(base::mono_time now) const noexcept;
+    [[nodiscard]] std::uint32_t find_topic(const target& t) const noexcept;
+    void drop_topic_if_empty(std::uint32_t tid) noexcept;
+    void remove_record_id(std::uint32_t rid) noexcept;
+    [[nodiscard]] std::size_t list_search(const id_list& l, const crypto::public_key& pk, bool& found) const noexcept;
+    [[nodiscard]] std::uint32_t find_value(const target& t) const noexcept;
+    void remove_value_id(std::uint32_t vid) noexcept;
+    void touch_value(std::uint32_t vid, std::uint32_t now_s);
+    bool make_room_for_value(std::size_t bytes);
+
+    limits _lim;
+    base::mono_time _epoch;
+    std::uint64_t _seed;
+    base::slab<record> _records;
+    base::slab<topic> _topics;
+    base::slab<route_entry> _routes;
+    base::slab<value_entry> _values;
+    detail::id_index _topic_index, _route_index, _value_index;
+    std::deque<due> _record_due, _route_due, _value_due;
+    std::size_t _value_bytes = 0;
+    std::size_t _mutable_count = 0;
+    std::uint64_t _evicted = 0, _expired = 0;
+};
+
+}  // namespace store

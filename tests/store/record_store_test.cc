@@ -1,0 +1,178 @@
+#include "store/record_store.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+const base::mono_time t0 = base::from_ns(1'000'000'000'000);
+
+store::key key(std::uint64_t i) {
+    std::array<std::uint8_t, 32> a{};
+    for (int b = 0; b < 8; ++b) a[static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(i >> (8 * b));
+    a[31] = 0x5a;
+    return store::key(a);
+}
+
+store::peer_record rec(std::uint64_t i, std::uint8_t relays = 1) {
+    store::peer_record r;
+    std::array<std::uint8_t, 32> a{};
+    for (int b = 0; b < 8; ++b) a[static_cast<std::size_t>(31 - b)] = static_cast<std::uint8_t>(i >> (8 * b));
+    r.pk = crypto::public_key(a);
+    r.relay_count = relays;
+    for (std::uint8_t k = 0; k < relays; ++k) r.relays[k] = base::endpoint::v4(10, 0, k, static_cast<std::uint8_t>(i), 1000 + k);
+    return r;
+}
+
+TEST(RecordStore, AddsLooksUpRefreshesAndRemovesRecords) {
+    store::record_store s({}, t0, 1);
+    base::prng rnd(1);
+    s.put_record(key(1), rec(1), t0);
+    s.put_record(key(1), rec(2, 3), t0);
+    std::array<store::peer_record, 20> out;
+    ASSERT_EQ(s.lookup(key(1), out, rnd), 2u);
+    EXPECT_EQ(s.lookup(key(2), out, rnd), 0u);
+    // A refresh replaces the relays and does not add a record.
+    s.put_record(key(1), rec(1, 2), t0 + 1s);
+    ASSERT_EQ(s.lookup(key(1), out, rnd), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        if (out[i].pk == rec(1).pk) {
+            EXPECT_EQ(out[i].relay_count, 2);
+        }
+    }
+    EXPECT_TRUE(s.remove_record(key(1), rec(1).pk));
+    EXPECT_FALSE(s.remove_record(key(1), rec(1).pk));
+    EXPECT_EQ(s.stats().records, 1u);
+    EXPECT_TRUE(s.remove_record(key(1), rec(2).pk));
+    EXPECT_EQ(s.stats().topics, 0u) << "an empty topic is dropped";
+}
+
+TEST(RecordStore, LookupReturnsARandomSubsetOfLargeTopics) {
+    store::record_store s({}, t0, 1);
+    base::prng rnd(2);
+    for (std::uint64_t i = 0; i < 1000; ++i) s.put_record(key(7), rec(i), t0);
+    std::array<store::peer_record, 20> out;
+    std::set<crypto::public_key> seen;
+    for (int round = 0; round < 200; ++round) {
+        ASSERT_EQ(s.lookup(key(7), out, rnd), 20u);
+        std::set<crypto::public_key> once;
+        for (auto& p : out) once.insert(p.pk);
+        EXPECT_EQ(once.size(), 20u) << "no duplicates within a reply";
+        seen.insert(once.begin(), once.end());
+    }
+    EXPECT_GT(seen.size(), 950u) << "every record gets served eventually";
+}
+
+TEST(RecordStore, EntriesExpireAfterTheirLifetime) {
+    store::limits l;
+    l.record_ttl = 60s;
+    l.route_ttl = 60s;
+    l.value_ttl = 120s;
+    store::record_store s(l, t0, 1);
+    s.put_record(key(1), rec(1), t0);
+    s.put_route(key(2), {base::endpoint::v4(1, 1, 1, 1, 1), rec(2)}, t0);
+    std::vector<std::byte> v(10, std::byte{1});
+    ASSERT_TRUE(s.put_immutable(key(3), v, t0));
+    s.put_record(key(1), rec(9), t0 + 30s);  // a second record, written later
+    s.expire(t0 + 59s);
+    EXPECT_EQ(s.stats().records, 2u);
+    s.expire(t0 + 62s);
+    EXPECT_EQ(s.stats().records, 1u) << "the first record expired, the later one not yet";
+    EXPECT_EQ(s.get_route(key(2)), nullptr);
+    EXPECT_TRUE(s.get_immutable(key(3), t0 + 100s)) << "a read after half the lifetime pushes expiry out";
+    s.expire(t0 + 150s);
+    EXPECT_TRUE(s.get_immutable(key(3), t0 + 150s));
+    s.expire(t0 + 400s);
+    EXPECT_FALSE(s.get_immutable(key(3), t0 + 400s));
+}
+
+TEST(RecordStore, FullStoreEvictsTheOldestFirst) {
+    store::limits l;
+    l.max_records = 100;
+    store::record_store s(l, t0, 1);
+    for (std::uint64_t i = 0; i < 150; ++i) s.put_record(key(i % 10), rec(i), t0 + std::chrono::seconds(i));
+    EXPECT_EQ(s.stats().records, 100u);
+    EXPECT_EQ(s.stats().evicted, 50u);
+    base::prng rnd(1);
+    std::array<store::peer_record, 20> out;
+    auto n = s.lookup(key(0), out, rnd);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_NE(out[i].pk, rec(0).pk) << "record 0 was the oldest";
+}
+
+TEST(RecordStore, MutableSeqRules) {
+    store::record_store s({}, t0, 1);
+    auto enc = [](std::uint8_t tag) { return std::vector<std::byte>{std::byte{1}, std::byte{tag}, std::byte{tag}}; };
+    auto a = enc(1), b = enc(2);
+    EXPECT_EQ(s.put_mutable(key(1), 5, a, 1, 2, t0), store::put_mutable_result::stored);
+    EXPECT_EQ(s.put_mutable(key(1), 5, a, 1, 2, t0), store::put_mutable_result::stored) << "same seq, same value";
+    EXPECT_EQ(s.put_mutable(key(1), 5, b, 1, 2, t0), store::put_mutable_result::seq_reused);
+    EXPECT_EQ(s.put_mutable(key(1), 4, b, 1, 2, t0), store::put_mutable_result::seq_too_low);
+    EXPECT_EQ(s.put_mutable(key(1), 6, b, 1, 2, t0), store::put_mutable_result::stored);
+    auto got = s.get_mutable(key(1), t0);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->seq, 6u);
+    EXPECT_EQ(s.stats().mutables, 1u);
+    EXPECT_EQ(s.stats().value_bytes, 3u);
+}
+
+TEST(RecordStore, ValueByteCapIsEnforced) {
+    store::limits l;
+    l.max_value_bytes = 1000;
+    store::record_store s(l, t0, 1);
+    std::vector<std::byte> v(400);
+    EXPECT_TRUE(s.put_immutable(key(1), v, t0));
+    EXPECT_TRUE(s.put_immutable(key(2), v, t0 + 1s));
+    EXPECT_TRUE(s.put_immutable(key(3), v, t0 + 2s));  // evicts key 1
+    EXPECT_LE(s.stats().value_bytes, 1000u);
+    EXPECT_FALSE(s.get_immutable(key(1), t0 + 3s));
+    std::vector<std::byte> huge(1001);
+    EXPECT_FALSE(s.put_immutable(key(4), huge, t0));
+}
+
+// Differential: random puts/removes/expiry against a std::map model.
+TEST(RecordStore, MatchesAMapModelUnderRandomOperations) {
+    const std::uint64_t seed = 31337;
+    SCOPED_TRACE(testing::Message() << "seed=" << seed);
+    base::prng rnd(seed);
+    store::limits l;
+    l.record_ttl = 100s;
+    store::record_store s(l, t0, seed);
+    std::map<std::pair<std::uint64_t, std::uint64_t>, base::mono_time> model;  // (topic, pk) -> written
+    base::mono_time now = t0;
+    for (int step = 0; step < 20000; ++step) {
+        const std::uint64_t topic = rnd.below(50), pk = rnd.below(200);
+        switch (rnd.below(4)) {
+            case 0:
+            case 1:
+                s.put_record(key(topic), rec(pk), now);
+                model[{topic, pk}] = now;
+                break;
+            case 2:
+                EXPECT_EQ(s.remove_record(key(topic), rec(pk).pk), model.erase({topic, pk}) == 1);
+                break;
+            default:
+                now += std::chrono::seconds(rnd.below(20));
+                s.expire(now);
+                for (auto it = model.begin(); it != model.end();) {
+                    // The store counts whole seconds; compare at the same granularity.
+                    const auto age = std::chrono::duration_cast<base::seconds>(now - t0).count() -
+                                     std::chrono::duration_cast<base::seconds>(it->second - t0).count();
+                    it = age >= 100 ? model.erase(it) : std::next(it);
+                }
+        }
+        ASSERT_EQ(s.stats().records, model.size()) << "step " << step;
+    }
+}
+
+TEST(RecordStore, ShardOfSpreadsKeys) {
+    int counts[4] = {};
+    for (std::uint64_t i = 0; i < 4000; ++i) ++counts[store::shard_of(key(i), 4)];
+    for (int c : counts) EXPECT_GT(c, 800);
+    EXPECT_EQ(store::shard_of(key(1), 1), 0);
+}
+
+}  // namespace
