@@ -155,7 +155,7 @@ void node::on_request(std::span<const std::byte> bytes, const base::endpoint& fr
         from_id = _ids.validate(*req->id, from);
         if (!from_id) _ctr.inc(ctr::id_mismatch);
     }
-    const incoming in{*req, from, from_id, socket, _now};
+    const incoming in{*req, bytes, from, from_id, socket, _now};
     if (req->tok && !_tokens.valid(*req->tok, from, _now)) {
         _ctr.inc(ctr::token_invalid);
         reply(in, {.error = static_cast<std::uint64_t>(rpc_error::invalid_token), .token = true, .closer = true});
@@ -288,17 +288,18 @@ void node::handle_internal(const incoming& in) noexcept {
 }
 
 // The one place a response frame is built.
-void node::reply(const incoming& in, const reply_opts& o) noexcept {
-    const base::endpoint to = o.to.value_or(in.from);
-    const node_id* id = (!_ephemeral && in.socket == 0) ? &_table.self() : nullptr;
+void node::reply_to(txn_id tid, const base::endpoint& from, std::uint16_t socket, const target* tgt,
+                    const reply_opts& o) noexcept {
+    const base::endpoint to = o.to.value_or(from);
+    const node_id* id = (!_ephemeral && socket == 0) ? &_table.self() : nullptr;
     token tok;
     if (o.token) tok = _tokens.issue(to, _now);
     std::array<base::endpoint, 20> closer;
     std::size_t n = 0;
-    if (o.closer && in.req.tgt) n = closest_nodes(*in.req.tgt, std::span(closer).first(std::min(closer.size(), _cfg.k)));
+    if (o.closer && tgt) n = closest_nodes(*tgt, std::span(closer).first(std::min(closer.size(), _cfg.k)));
     std::array<std::byte, max_datagram> buf;
     response_out r;
-    r.tid = in.req.tid;
+    r.tid = tid;
     r.to = to;
     r.id = id;
     r.tok = o.token ? &tok : nullptr;
@@ -307,8 +308,22 @@ void node::reply(const incoming& in, const reply_opts& o) noexcept {
     r.value = o.value;
     std::size_t len = encode_response(buf, r);
     if (len == 0) return;
-    _out.send(to, std::span(buf).first(len), in.socket);
+    _out.send(to, std::span(buf).first(len), socket);
     _ctr.inc(ctr::tx_replies);
+}
+
+void node::on_forwarded_request(std::span<const std::byte> raw, const base::endpoint& from, std::uint16_t socket,
+                                bool from_id_valid, base::mono_time now) noexcept {
+    _now = now;
+    auto req = decode_request(raw);
+    if (!req || !_app) return;
+    std::optional<node_id> from_id;
+    if (from_id_valid) from_id = _ids.get(from);
+    const incoming in{*req, raw, from, from_id, socket, _now};
+    if (!_app->on_request(*this, in)) {
+        _ctr.inc(ctr::unknown_command);
+        reply(in, {.error = static_cast<std::uint64_t>(rpc_error::unknown_command), .token = false, .closer = true});
+    }
 }
 
 void node::relay(const incoming& in, std::span<const std::byte> value, const base::endpoint& to) noexcept {

@@ -62,11 +62,15 @@ struct node_config {
     base::milliseconds max_ping_delay{10'000};
     std::size_t max_delayed_pings = 4096;
     int down_hints_per_tick = 50;  // -1: unlimited
+    // Wall-clock milliseconds minus monotonic milliseconds, set by the host
+    // (announce bumps are wall-clock timestamps; the node never reads a clock).
+    std::int64_t wall_offset_ms = 0;
 };
 
 // A request being handled. Views borrow the datagram.
 struct incoming {
     const request_view& req;
+    std::span<const std::byte> raw;  // the whole datagram (borrowed)
     base::endpoint from;
     std::optional<node_id> from_id;  // verified
     std::uint16_t socket;
@@ -141,7 +145,20 @@ public:
     // --- application / client API -------------------------------------
     void set_app(app_handler* app) noexcept { _app = app; }
     // Answers a request (the one place replies are built).
-    void reply(const incoming& in, const reply_opts& opts) noexcept;
+    void reply(const incoming& in, const reply_opts& opts) noexcept {
+        reply_to(in.req.tid, in.from, in.socket, in.req.tgt ? &*in.req.tgt : nullptr, opts);
+    }
+    // The same, for a request whose view is gone (answered after a deferred
+    // step such as a batched signature check): its tid, requester, socket and
+    // target (for closer nodes) are enough.
+    void reply_to(txn_id tid, const base::endpoint& from, std::uint16_t socket, const target* tgt,
+                  const reply_opts& opts) noexcept;
+    // Handles a request another shard received and forwarded here because
+    // this shard owns its target (the sender already checked token and id).
+    void on_forwarded_request(std::span<const std::byte> raw, const base::endpoint& from, std::uint16_t socket,
+                              bool from_id_valid, base::mono_time now) noexcept;
+    [[nodiscard]] std::uint16_t shard() const noexcept { return _cfg.shard; }
+    [[nodiscard]] std::uint16_t shards() const noexcept { return _cfg.shards; }
     // Forwards a request (same tid, command, target; new value; no token) to `to`.
     void relay(const incoming& in, std::span<const std::byte> value, const base::endpoint& to) noexcept;
     // Sends a one-off request; the client gets exactly one callback.

@@ -58,13 +58,19 @@ public:
         cfg.quick_firewall = c.quick_firewall;
         cfg.token_master = _svc._token_master;
         cfg.seed = c.seed ? c.seed + s.id().value() : draw_seed();
+        // Announce bumps are wall-clock milliseconds; the node only sees monotonic time.
+        cfg.wall_offset_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
+            base::to_ms(s.now().time_since_epoch());
         _node = std::make_unique<dht::node>(std::move(cfg), static_cast<dht::host&>(*this), s.now());
-        if (c.app) {
-            _app = c.app(*_node);
+        if (c.hyperdht) {
+            _app = std::make_unique<dht::hyperdht>(*_node, *c.hyperdht);
             _node->set_app(_app.get());
+            _svc._apps[s.id().value()].store(_app.get());
         }
         _svc._counters[s.id().value()].store(&_node->stats());
         _node->start(s.now());
+        if (s.id().value() == 0 && c.on_primary_ready) c.on_primary_ready(*_node);
         after(s);
     }
     void on_packet(engine::shard& s, const engine::datagram& d) noexcept override {
@@ -82,7 +88,10 @@ public:
         after(s);
     }
     ~dht_handler() override {
-        if (_node) _svc._counters[_node->config().shard].store(nullptr);
+        if (_node) {
+            _svc._counters[_node->config().shard].store(nullptr);
+            _svc._apps[_node->config().shard].store(nullptr);
+        }
     }
 
 private:
@@ -133,7 +142,7 @@ private:
     node_service& _svc;
     engine::shard& _shard;
     std::unique_ptr<dht::node> _node;
-    std::unique_ptr<dht::app_handler> _app;
+    std::unique_ptr<dht::hyperdht> _app;
     base::timer_handle _armed;
     base::mono_time _armed_at;
     bool _armed_valid = false;
@@ -212,6 +221,14 @@ std::uint64_t node_service::total(dht::ctr c) const noexcept {
     std::uint64_t sum = 0;
     for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
         if (auto* p = _counters[i].load()) sum += p->get(c);
+    }
+    return sum;
+}
+
+std::uint64_t node_service::total(dht::hctr c) const noexcept {
+    std::uint64_t sum = 0;
+    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
+        if (auto* p = _apps[i].load()) sum += p->count(c);
     }
     return sum;
 }

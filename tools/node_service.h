@@ -21,6 +21,7 @@
 
 #include "base/endpoint.h"
 #include "base/result.h"
+#include "dht/hyperdht.h"
 #include "dht/node.h"
 #include "engine/engine.h"
 
@@ -36,8 +37,11 @@ struct node_service_config {
     std::vector<base::endpoint> bootstrap;
     bool quick_firewall = true;
     std::uint64_t seed = 0;  // 0: random
-    // Builds the application layer (hyperdht) for a shard's node, or null.
-    std::function<std::unique_ptr<dht::app_handler>(dht::node&)> app;
+    // The HyperDHT commands (storage and relay); without it the node serves
+    // dht-rpc only and answers UNKNOWN_COMMAND to the rest.
+    std::optional<dht::hyperdht_config> hyperdht;
+    // Runs on shard 0 once its node has started (e.g. a client operation).
+    std::function<void(dht::node&)> on_primary_ready;
 };
 
 // Counters of traffic that shares the DHT port but is not dht-rpc.
@@ -59,7 +63,10 @@ class node_service {
 public:
     [[nodiscard]] static base::result<std::unique_ptr<node_service>, std::string> start(node_service_config cfg);
     ~node_service();
+    // Stops the shards and waits for them. Not from a shard thread.
     void stop() noexcept;
+    // Asks the shards to stop without waiting; safe from any thread, shards included.
+    void request_stop() noexcept { _engine->stop(); }
 
     [[nodiscard]] const base::endpoint& bound() const noexcept { return _bound; }
     [[nodiscard]] engine::backend_kind backend() const noexcept { return _engine->backend(); }
@@ -68,6 +75,7 @@ public:
     // Sum of a DHT counter over all shards.
     [[nodiscard]] std::uint64_t total(dht::ctr c) const noexcept;
     [[nodiscard]] std::uint64_t total(engine::ctr c) const noexcept { return _engine->total(c); }
+    [[nodiscard]] std::uint64_t total(dht::hctr c) const noexcept;
     [[nodiscard]] const other_traffic& other() const noexcept { return _other; }
     [[nodiscard]] std::uint16_t shards() const noexcept { return _cfg.shards; }
 
@@ -81,6 +89,7 @@ private:
     std::unique_ptr<engine::engine> _engine;
     other_traffic _other;
     std::array<std::atomic<const dht::counters*>, base::max_shards> _counters{};
+    std::array<std::atomic<const dht::hyperdht*>, base::max_shards> _apps{};
     mutable std::atomic<std::uint64_t> _status_seq{0};
     // Status fields written by shard 0 (seqlock-free: each field is atomic).
     std::atomic<bool> _st_persistent{false}, _st_firewalled{true}, _st_bootstrapped{false};

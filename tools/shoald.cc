@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dht/hyperdht.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
 
@@ -34,6 +35,12 @@ struct options {
     std::string backend = "auto";
     unsigned stats_interval = 60;
     std::string log_level = "info";
+    double record_ttl_min = 20;
+    double value_ttl_hours = 48;
+    std::size_t max_records = 1'000'000;
+    std::size_t max_values = 250'000;
+    std::size_t max_value_mib = 256;
+    double relay_rate = 200;
 };
 
 int usage_error(const std::string& msg) {
@@ -51,10 +58,11 @@ std::uint64_t malformed(const tools::node_service& svc) {
 
 std::string status_line(const tools::node_service& svc) {
     auto st = svc.status();
-    char buf[512];
+    char buf[768];
     std::snprintf(buf, sizeof buf,
                   "%s%s, table %zu, public %s, rx %llu req / %llu res, tx %llu, dropped %llu malformed, "
-                  "%llu unknown-command, %llu bad-token",
+                  "%llu unknown-command, %llu bad-token; stored %llu announces; relayed handshakes %llu from-client "
+                  "%llu from-relay %llu from-server, holepunches %llu from-client %llu from-server (%llu rate-limited)",
                   st.persistent ? "persistent" : "ephemeral", st.firewalled ? " (firewalled)" : "", st.table_size,
                   st.public_address ? st.public_address->to_string().c_str() : "unknown",
                   static_cast<unsigned long long>(svc.total(dht::ctr::rx_requests)),
@@ -62,7 +70,14 @@ std::string status_line(const tools::node_service& svc) {
                   static_cast<unsigned long long>(svc.total(engine::ctr::tx_datagrams)),
                   static_cast<unsigned long long>(malformed(svc)),
                   static_cast<unsigned long long>(svc.total(dht::ctr::unknown_command)),
-                  static_cast<unsigned long long>(svc.total(dht::ctr::token_invalid)));
+                  static_cast<unsigned long long>(svc.total(dht::ctr::token_invalid)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::announce)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::handshake_from_client)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::handshake_from_relay)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::handshake_from_server)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::holepunch_from_client)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::holepunch_from_server)),
+                  static_cast<unsigned long long>(svc.total(dht::hctr::drop_relay_rate_limited)));
     return buf;
 }
 
@@ -88,6 +103,24 @@ int main(int argc, char** argv) {
         ->excludes(eph);
     app.add_option("--backend", o.backend, "I/O backend")
         ->check(CLI::IsMember({"auto", "io_uring", "epoll"}))
+        ->capture_default_str();
+    app.add_option("--record-ttl", o.record_ttl_min, "minutes a topic record or route lives without re-announce")
+        ->check(CLI::Range(1.0, 7 * 24 * 60.0))
+        ->capture_default_str();
+    app.add_option("--value-ttl", o.value_ttl_hours, "hours a mutable or immutable value lives without a write")
+        ->check(CLI::Range(0.1, 24 * 365.0))
+        ->capture_default_str();
+    app.add_option("--max-records", o.max_records, "topic records kept per shard (oldest evicted first)")
+        ->check(CLI::Range(1, 100'000'000))
+        ->capture_default_str();
+    app.add_option("--max-values", o.max_values, "mutable and immutable values kept per shard")
+        ->check(CLI::Range(1, 100'000'000))
+        ->capture_default_str();
+    app.add_option("--max-value-mib", o.max_value_mib, "MiB of value bytes kept per shard")
+        ->check(CLI::Range(1, 1 << 20))
+        ->capture_default_str();
+    app.add_option("--relay-rate", o.relay_rate, "relayed handshake/holepunch datagrams per second allowed per source IP")
+        ->check(CLI::Range(1.0, 1e7))
         ->capture_default_str();
     app.add_option("--stats-interval", o.stats_interval, "seconds between status lines (0: never)")->capture_default_str();
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn or error")
@@ -131,6 +164,17 @@ int main(int argc, char** argv) {
         if (!e) return usage_error("--bootstrap " + e.error());
         cfg.bootstrap.push_back(*e);
     }
+
+    dht::hyperdht_config hcfg;
+    hcfg.limits.record_ttl = base::seconds(static_cast<std::int64_t>(o.record_ttl_min * 60));
+    hcfg.limits.route_ttl = hcfg.limits.record_ttl;
+    hcfg.limits.value_ttl = base::seconds(static_cast<std::int64_t>(o.value_ttl_hours * 3600));
+    hcfg.limits.max_records = o.max_records;
+    hcfg.limits.max_values = o.max_values;
+    hcfg.limits.max_value_bytes = o.max_value_mib << 20;
+    hcfg.relay_per_second = o.relay_rate;
+    hcfg.relay_burst = 2 * o.relay_rate;
+    cfg.hyperdht = hcfg;
 
     sigset_t sigs;
     sigemptyset(&sigs);

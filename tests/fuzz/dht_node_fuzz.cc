@@ -1,6 +1,7 @@
-// Fuzzes dht::node as a whole (libtorrent fuzzers/src/dht_node.cpp): every
-// datagram a peer could send, from a few source addresses, to a persistent
-// node that has requests of its own outstanding (so responses can match).
+// Fuzzes dht::node as a whole, with the HyperDHT handler attached
+// (libtorrent fuzzers/src/dht_node.cpp): every datagram a peer could send,
+// from a few source addresses, to a persistent node that has requests of its
+// own outstanding (so responses can match).
 // Input: a sequence of records [src:u8][len:u16le][bytes]; src picks the
 // sender and whether the record is a datagram or a cross-shard message.
 #include <array>
@@ -8,6 +9,7 @@
 #include <memory>
 
 #include "base/byte_reader.h"
+#include "dht/hyperdht.h"
 #include "dht/node.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -39,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cfg.shards = 2;  // exercise the replication messages too
     cfg.seed = 7;
     dht::node n(cfg, host, now);
+    dht::hyperdht app(n, dht::hyperdht_config{});  // the HyperDHT commands too
+    n.set_app(&app);
     n.start(now);  // starts a bootstrap query: requests to senders[0..1] are outstanding
     base::byte_reader r(std::span(reinterpret_cast<const std::byte*>(data), size));
     while (!r.empty()) {

@@ -1,0 +1,473 @@
+#include "dht/hyperdht.h"
+
+#include <cstring>
+
+#include "base/byte_reader.h"
+#include "base/byte_writer.h"
+#include "dht/detail/node_internal.h"
+
+namespace dht {
+
+using namespace detail;
+namespace h = hyper;
+
+const char* hctr_name(hctr c) noexcept {
+    static constexpr std::array<const char*, hctr_count> names = {
+        "find_peer", "lookup", "announce", "unannounce", "mutable_put", "mutable_get", "immutable_put",
+        "immutable_get", "handshake_from_client", "handshake_from_relay", "handshake_from_server",
+        "holepunch_from_client", "holepunch_from_server", "forwarded_to_owner", "drop_no_target",
+        "drop_no_token", "drop_bad_value", "drop_bad_signature", "drop_not_persistent", "drop_relay_no_route",
+        "drop_relay_rate_limited", "drop_plugin", "seq_reused", "seq_too_low", "store_full", "verify_deferred"};
+    return names[static_cast<std::size_t>(c)];
+}
+
+namespace {
+constexpr std::uint64_t expire_timer = 1;
+constexpr base::nanoseconds expire_every = base::seconds(1);
+constexpr std::int64_t max_bump_drift_ms = 60'000;
+}  // namespace
+
+// A write waiting for its signature check. Owns copies of everything it
+// needs: the datagram it came from is long gone when a batch completes.
+struct hyperdht::pending_write {
+    enum class kind : std::uint8_t { announce, unannounce, mutable_put } what = kind::announce;
+    txn_id tid;
+    base::endpoint from;
+    std::uint16_t socket = 0;
+    target tgt;
+    // announce / unannounce
+    store::peer_record record;
+    bool announce_self = false;
+    std::uint64_t bump = 0;
+    // mutable_put
+    std::uint64_t seq = 0;
+    std::vector<std::byte> encoded;  // the mutableGetResponse to store
+    std::size_t value_offset = 0, value_len = 0;
+};
+
+hyperdht::hyperdht(node& n, hyperdht_config cfg)
+    : _node(n), _cfg(cfg), _store(cfg.limits, n.now(), n.random()()), _rnd(n.random()()) {
+    _verify = [](const verify_job& j, std::function<void(bool)> done) {
+        done(crypto::verify(j.sig, j.msg, j.pk));
+    };
+    _node.app_timer(_node.now() + expire_every, expire_timer);
+}
+
+void hyperdht::on_timer(node& n, std::uint64_t cookie, base::mono_time now) noexcept {
+    if (cookie != expire_timer) return;
+    _store.expire(now);
+    n.app_timer(now + expire_every, expire_timer);
+}
+
+bool hyperdht::on_request(node& n, const incoming& in) noexcept {
+    (void)n;
+    const auto cmd = in.req.command;
+    const bool relay = cmd == static_cast<std::uint64_t>(h::command::peer_handshake) ||
+                       cmd == static_cast<std::uint64_t>(h::command::peer_holepunch);
+    if (!relay) {
+        if (cmd > static_cast<std::uint64_t>(h::command::plugin)) return false;
+        if (!_node.persistent()) {
+            bump(hctr::drop_not_persistent);
+            return false;  // the node answers UNKNOWN_COMMAND
+        }
+    }
+    // Route to the shard that owns the target.
+    if (in.req.tgt && _node.shards() > 1) {
+        const auto owner = store::shard_of(key(*in.req.tgt), _node.shards());
+        if (owner != _node.shard()) {
+            std::vector<std::byte> msg(1 + 6 + 2 + in.raw.size());
+            msg[0] = std::byte(in.from_id ? 1 : 0);
+            put_addr(std::span<std::byte, 6>(msg.data() + 1, 6), in.from);
+            msg[7] = std::byte(in.socket & 0xff);
+            msg[8] = std::byte(in.socket >> 8);
+            std::memcpy(msg.data() + 9, in.raw.data(), in.raw.size());
+            _node.post(owner, msg_forward, msg);
+            bump(hctr::forwarded_to_owner);
+            return true;
+        }
+    }
+    return handle(in);
+}
+
+void hyperdht::on_message(node& n, std::uint32_t type, std::span<const std::byte> payload) noexcept {
+    if (type != msg_forward || payload.size() < 9) return;
+    base::byte_reader r(payload);
+    auto flags = r.read_u8();
+    auto from = ce::read_addr4(r);
+    auto socket = r.read_u16le();
+    if (!flags || !from || !socket) return;
+    n.on_forwarded_request(r.read_rest(), *from, *socket, (*flags & 1) != 0, n.now());
+}
+
+bool hyperdht::handle(const incoming& in) noexcept {
+    switch (static_cast<h::command>(in.req.command)) {
+        case h::command::peer_handshake: handshake(in); return true;
+        case h::command::peer_holepunch: holepunch(in); return true;
+        case h::command::find_peer: find_peer(in); return true;
+        case h::command::lookup: lookup(in); return true;
+        case h::command::announce: announce(in, false); return true;
+        case h::command::unannounce: announce(in, true); return true;
+        case h::command::mutable_put: mutable_put(in); return true;
+        case h::command::mutable_get: mutable_get(in); return true;
+        case h::command::immutable_put: immutable_put(in); return true;
+        case h::command::immutable_get: immutable_get(in); return true;
+        case h::command::plugin: bump(hctr::drop_plugin); return true;  // no plugins: no reply
+    }
+    return false;
+}
+
+// --- reads -------------------------------------------------------------------
+
+namespace {
+void write_peer(base::byte_writer& w, const store::peer_record& p) noexcept {
+    w.write_bytes(p.pk.data(), 32);
+    ce::write_addr4_array(w, p.relay_span());
+}
+}  // namespace
+
+void hyperdht::find_peer(const incoming& in) noexcept {
+    if (!in.req.tgt) {
+        bump(hctr::drop_no_target);
+        return;
+    }
+    bump(hctr::find_peer);
+    const store::route* r = _store.get_route(key(*in.req.tgt));
+    std::array<std::byte, 64> buf;
+    base::byte_writer w(buf);
+    if (r) write_peer(w, r->record);
+    reply_opts o;
+    if (r && w.ok()) o.value = w.written();
+    _node.reply(in, o);
+}
+
+void hyperdht::lookup(const incoming& in) noexcept {
+    if (!in.req.tgt) {
+        bump(hctr::drop_no_target);
+        return;
+    }
+    bump(hctr::lookup);
+    const store::key k = key(*in.req.tgt);
+    std::array<store::peer_record, 20> recs;
+    std::size_t n = _store.lookup(k, recs, _rnd);
+    if (n < recs.size()) {
+        if (const store::route* r = _store.get_route(k)) recs[n++] = r->record;
+    }
+    std::array<std::byte, 1600> buf;  // 20 peers of <= 51 bytes, count and bump
+    base::byte_writer w(buf);
+    reply_opts o;
+    if (n) {
+        ce::write_uint(w, n);
+        for (std::size_t i = 0; i < n; ++i) write_peer(w, recs[i]);
+        ce::write_uint(w, _store.bump(k));
+        if (w.ok()) o.value = w.written();
+    }
+    _node.reply(in, o);
+}
+
+void hyperdht::mutable_get(const incoming& in) noexcept {
+    if (!in.req.tgt || !in.req.value) {
+        bump(in.req.tgt ? hctr::drop_bad_value : hctr::drop_no_target);
+        return;
+    }
+    base::byte_reader r(*in.req.value);
+    auto seq = ce::read_uint(r);
+    if (!seq) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    bump(hctr::mutable_get);
+    auto stored = _store.get_mutable(key(*in.req.tgt), in.now);
+    reply_opts o;
+    if (stored && stored->seq >= *seq) o.value = stored->encoded;
+    _node.reply(in, o);
+}
+
+void hyperdht::immutable_get(const incoming& in) noexcept {
+    if (!in.req.tgt) {
+        bump(hctr::drop_no_target);
+        return;
+    }
+    bump(hctr::immutable_get);
+    auto stored = _store.get_immutable(key(*in.req.tgt), in.now);
+    reply_opts o;
+    if (stored) o.value = *stored;
+    _node.reply(in, o);
+}
+
+// --- writes ------------------------------------------------------------------
+
+void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
+    // Cheap checks first; the signature check last.
+    if (!in.req.tgt) {
+        bump(hctr::drop_no_target);
+        return;
+    }
+    if (!in.req.tok) {
+        bump(hctr::drop_no_token);
+        return;
+    }
+    auto id = _node.id();
+    if (!in.req.value || !id) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    auto ann = h::decode_announce(*in.req.value);
+    if (!ann || !ann->peer || !ann->sig) {
+        // A refresh-only announce (no peer) is part of a hash chain current
+        // reference clients do not send; it is not supported.
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    // Sign-check the canonical re-encoding of the peer as sent (all relays).
+    std::vector<base::endpoint> relays;
+    relays.reserve(ann->peer->relays.size());
+    for (std::size_t i = 0; i < ann->peer->relays.size(); ++i) relays.push_back(ann->peer->relays[i]);
+    const auto canonical = h::encode_peer(ann->peer->pk, relays);
+    if (canonical.empty()) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    verify_job job{ann->peer->pk, *ann->sig,
+                   h::announce_signable(unannounce ? h::ns().unannounce : h::ns().announce, *in.req.tgt, *id,
+                                        *in.req.tok, canonical, ann->refresh)};
+    pending_write w;
+    w.what = unannounce ? pending_write::kind::unannounce : pending_write::kind::announce;
+    w.tid = in.req.tid;
+    w.from = in.from;
+    w.socket = in.socket;
+    w.tgt = *in.req.tgt;
+    w.record.pk = ann->peer->pk;
+    w.record.relay_count = static_cast<std::uint8_t>(std::min(relays.size(), h::max_relays_stored));
+    for (std::size_t i = 0; i < w.record.relay_count; ++i) w.record.relays[i] = relays[i];
+    w.announce_self = crypto::blake2b_256(ann->peer->pk.bytes()) == crypto::hash32(in.req.tgt->array());
+    w.bump = ann->bump;
+    _verify(job, [this, w = std::move(w)](bool ok) {
+        if (ok) {
+            apply(w);
+        } else {
+            bump(hctr::drop_bad_signature);  // no reply, like the reference
+        }
+    });
+}
+
+void hyperdht::mutable_put(const incoming& in) noexcept {
+    if (!in.req.tgt) {
+        bump(hctr::drop_no_target);
+        return;
+    }
+    if (!in.req.tok) {
+        bump(hctr::drop_no_token);
+        return;
+    }
+    if (!in.req.value) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    auto put = h::decode_mutable_put(*in.req.value);
+    if (!put || crypto::blake2b_256(put->pk.bytes()) != crypto::hash32(in.req.tgt->array())) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    verify_job job{put->pk, put->sig, h::mutable_signable(put->seq, put->value)};
+    pending_write w;
+    w.what = pending_write::kind::mutable_put;
+    w.tid = in.req.tid;
+    w.from = in.from;
+    w.socket = in.socket;
+    w.tgt = *in.req.tgt;
+    w.seq = put->seq;
+    w.encoded = h::encode_mutable_get_response(put->seq, put->value, put->sig);
+    w.value_offset = ce::uint_size(put->seq) + ce::uint_size(put->value.size());
+    w.value_len = put->value.size();
+    _verify(job, [this, w = std::move(w)](bool ok) {
+        if (ok) {
+            apply(w);
+        } else {
+            bump(hctr::drop_bad_signature);
+        }
+    });
+}
+
+void hyperdht::immutable_put(const incoming& in) noexcept {
+    if (!in.req.tgt) {
+        bump(hctr::drop_no_target);
+        return;
+    }
+    if (!in.req.tok) {
+        bump(hctr::drop_no_token);
+        return;
+    }
+    if (!in.req.value || crypto::blake2b_256(*in.req.value) != crypto::hash32(in.req.tgt->array())) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    bump(hctr::immutable_put);
+    if (!_store.put_immutable(key(*in.req.tgt), *in.req.value, in.now)) {
+        bump(hctr::store_full);
+        return;
+    }
+    _node.reply(in, {});
+}
+
+void hyperdht::apply(const pending_write& w) noexcept {
+    const store::key k = key(w.tgt);
+    const auto now = _node.now();
+    const reply_opts bare{.token = false, .closer = false};
+    switch (w.what) {
+        case pending_write::kind::announce:
+            bump(hctr::announce);
+            if (w.announce_self) {
+                _store.put_route(k, store::route{w.from, w.record}, now);
+                _store.remove_record(k, w.record.pk);
+            } else {
+                _store.put_record(k, w.record, now);
+                const std::int64_t wall_ms = base::to_ms(now.time_since_epoch()) + _node.config().wall_offset_ms;
+                if (w.bump && static_cast<std::int64_t>(w.bump) <= wall_ms + max_bump_drift_ms) _store.raise_bump(k, w.bump);
+            }
+            _node.reply_to(w.tid, w.from, w.socket, &w.tgt, bare);
+            return;
+        case pending_write::kind::unannounce:
+            bump(hctr::unannounce);
+            if (w.announce_self) _store.remove_route(k);
+            _store.remove_record(k, w.record.pk);
+            _node.reply_to(w.tid, w.from, w.socket, &w.tgt, bare);
+            return;
+        case pending_write::kind::mutable_put: {
+            bump(hctr::mutable_put);
+            switch (_store.put_mutable(k, w.seq, w.encoded, w.value_offset, w.value_len, now)) {
+                case store::put_mutable_result::stored: _node.reply_to(w.tid, w.from, w.socket, &w.tgt, {}); return;
+                case store::put_mutable_result::seq_reused:
+                    bump(hctr::seq_reused);
+                    _node.reply_to(w.tid, w.from, w.socket, &w.tgt,
+                                   {.error = static_cast<std::uint64_t>(rpc_error::seq_reused), .token = false});
+                    return;
+                case store::put_mutable_result::seq_too_low:
+                    bump(hctr::seq_too_low);
+                    _node.reply_to(w.tid, w.from, w.socket, &w.tgt,
+                                   {.error = static_cast<std::uint64_t>(rpc_error::seq_too_low), .token = false});
+                    return;
+                case store::put_mutable_result::full: bump(hctr::store_full); return;
+            }
+            return;
+        }
+    }
+}
+
+// --- relaying ----------------------------------------------------------------
+
+bool hyperdht::charge_relay(const base::endpoint& source) noexcept {
+    const auto now = _node.now();
+    const std::uint32_t ip = source.v4_u32();
+    auto it = _buckets.find(ip);
+    if (it == _buckets.end()) {
+        if (_buckets.size() >= _cfg.relay_sources) {
+            // Forget sources idle for a minute; if none are, start over.
+            std::erase_if(_buckets, [&](const auto& kv) { return now - kv.second.at > base::seconds(60); });
+            if (_buckets.size() >= _cfg.relay_sources) _buckets.clear();
+        }
+        it = _buckets.emplace(ip, bucket{_cfg.relay_burst, now}).first;
+    }
+    bucket& b = it->second;
+    const double elapsed = std::chrono::duration<double>(now - b.at).count();
+    b.tokens = std::min(_cfg.relay_burst, b.tokens + elapsed * _cfg.relay_per_second);
+    b.at = now;
+    if (b.tokens < 1) {
+        bump(hctr::drop_relay_rate_limited);
+        return false;
+    }
+    b.tokens -= 1;
+    return true;
+}
+
+void hyperdht::handshake(const incoming& in) noexcept {
+    if (!in.req.value) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    auto hs = h::decode_handshake(*in.req.value);
+    if (!hs) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    const store::route* st = in.req.tgt ? _store.get_route(key(*in.req.tgt)) : nullptr;
+    const std::optional<base::endpoint> relay = st ? std::optional(st->relay) : std::nullopt;
+    switch (static_cast<h::mode>(hs->mode)) {
+        case h::mode::from_client: {
+            if (!relay && !hs->relay_address) {
+                // We know no server for this target: help the client route.
+                _node.reply(in, {.token = false, .closer = true});
+                return;
+            }
+            if (!charge_relay(in.from)) return;
+            bump(hctr::handshake_from_client);
+            _node.relay(in, h::encode_handshake(static_cast<std::uint64_t>(h::mode::from_relay), hs->noise, in.from, std::nullopt),
+                        hs->relay_address ? *hs->relay_address : *relay);
+            return;
+        }
+        case h::mode::from_relay: {
+            if (!relay) {
+                bump(hctr::drop_relay_no_route);
+                return;
+            }
+            if (!charge_relay(in.from)) return;
+            bump(hctr::handshake_from_relay);
+            _node.relay(in,
+                        h::encode_handshake(static_cast<std::uint64_t>(h::mode::from_second_relay), hs->noise,
+                                            hs->peer_address, in.from),
+                        *relay);
+            return;
+        }
+        case h::mode::from_server: {
+            if (!hs->peer_address) {
+                bump(hctr::drop_relay_no_route);
+                return;
+            }
+            if (!charge_relay(in.from)) return;
+            bump(hctr::handshake_from_server);
+            const auto value = h::encode_handshake(static_cast<std::uint64_t>(h::mode::reply), hs->noise, in.from, std::nullopt);
+            _node.reply(in, {.value = value, .token = false, .closer = false, .to = *hs->peer_address});
+            return;
+        }
+        default: bump(hctr::drop_bad_value); return;
+    }
+}
+
+void hyperdht::holepunch(const incoming& in) noexcept {
+    if (!in.req.value) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    auto hp = h::decode_holepunch(*in.req.value);
+    if (!hp) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    switch (static_cast<h::mode>(hp->mode)) {
+        case h::mode::from_client: {
+            const store::route* st = in.req.tgt ? _store.get_route(key(*in.req.tgt)) : nullptr;
+            if (!hp->peer_address && !st) {
+                bump(hctr::drop_relay_no_route);
+                return;
+            }
+            if (!charge_relay(in.from)) return;
+            bump(hctr::holepunch_from_client);
+            _node.relay(in, h::encode_holepunch(static_cast<std::uint64_t>(h::mode::from_relay), hp->id, hp->payload, in.from),
+                        hp->peer_address ? *hp->peer_address : st->relay);
+            return;
+        }
+        case h::mode::from_server: {
+            if (!charge_relay(in.from)) return;
+            bump(hctr::holepunch_from_server);
+            const auto value = h::encode_holepunch(static_cast<std::uint64_t>(h::mode::reply), hp->id, hp->payload, in.from);
+            _node.reply(in, {.value = value, .token = false, .closer = false,
+                             .to = hp->peer_address ? *hp->peer_address : in.from});
+            return;
+        }
+        default:
+            // FROM_RELAY is for the server itself; an infrastructure node drops it.
+            bump(hctr::drop_relay_no_route);
+            return;
+    }
+}
+
+}  // namespace dht

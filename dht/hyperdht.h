@@ -1,0 +1,142 @@
+// dht/hyperdht.h -- the HyperDHT commands a node serves (spec §3.4, §3.6.3-4).
+//
+// Storage: FIND_PEER, LOOKUP, ANNOUNCE, UNANNOUNCE, MUTABLE_PUT/GET,
+// IMMUTABLE_PUT/GET (only while the node is persistent; otherwise the node
+// answers UNKNOWN_COMMAND, as the reference does), and PLUGIN (no plugins:
+// no reply). Relay: PEER_HANDSHAKE (FROM_CLIENT, FROM_RELAY, FROM_SERVER) and
+// PEER_HOLEPUNCH (FROM_CLIENT, FROM_SERVER), with the client's tid kept and
+// no token added.
+//
+// Each shard owns the keys store::shard_of() gives it. A request whose target
+// another shard owns is forwarded there whole (the node already checked its
+// token and id) and answered from that shard's socket, which shares the
+// node's address.
+//
+// Writes (ANNOUNCE, UNANNOUNCE, MUTABLE_PUT) run decode -> cheap checks ->
+// signature check -> apply + reply; the signature check goes through
+// `verifier`, which may defer it (batched verification) -- the request's
+// bytes are copied into a pending write, so nothing borrowed outlives the
+// datagram.
+//
+// FROM_SERVER and the forwards make this node send datagrams to addresses a
+// peer chose, so every forward and every redirected reply is charged to a
+// token bucket per source IP (the reference has none).
+//
+// Thread safety: one instance per shard, called on that shard only.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "base/random.h"
+#include "crypto/sign.h"
+#include "dht/hyper_messages.h"
+#include "dht/node.h"
+#include "store/record_store.h"
+
+namespace dht {
+
+enum class hctr : std::uint8_t {
+    find_peer,
+    lookup,
+    announce,
+    unannounce,
+    mutable_put,
+    mutable_get,
+    immutable_put,
+    immutable_get,
+    handshake_from_client,  // forwarded to the server's relay as FROM_RELAY
+    handshake_from_relay,   // forwarded to the server as FROM_SECOND_RELAY
+    handshake_from_server,  // answered to the client as REPLY
+    holepunch_from_client,  // forwarded as FROM_RELAY
+    holepunch_from_server,  // answered to the client as REPLY
+    forwarded_to_owner,     // sent to the shard that owns the target
+    drop_no_target,
+    drop_no_token,
+    drop_bad_value,         // the value did not decode or failed a cheap check
+    drop_bad_signature,
+    drop_not_persistent,    // answered UNKNOWN_COMMAND
+    drop_relay_no_route,    // nowhere to forward a handshake/holepunch
+    drop_relay_rate_limited,
+    drop_plugin,            // no plugin registered
+    seq_reused,
+    seq_too_low,
+    store_full,
+    verify_deferred,        // signature checks handed to a batch verifier
+    count_
+};
+inline constexpr std::size_t hctr_count = static_cast<std::size_t>(hctr::count_);
+[[nodiscard]] const char* hctr_name(hctr c) noexcept;
+
+struct hyperdht_config {
+    store::limits limits;
+    double relay_per_second = 200;   // per source IP, per shard
+    double relay_burst = 400;
+    std::size_t relay_sources = 65536;  // source IPs tracked; oldest forgotten first
+};
+
+// A signature check. `done(ok)` may run now or later (batched).
+struct verify_job {
+    crypto::public_key pk;
+    crypto::signature sig;
+    std::array<std::byte, 64> msg;
+};
+using verifier = std::function<void(const verify_job&, std::function<void(bool)> done)>;
+
+class hyperdht final : public app_handler {
+public:
+    hyperdht(node& n, hyperdht_config cfg);
+
+    bool on_request(node& n, const incoming& in) noexcept override;
+    void on_message(node& n, std::uint32_t type, std::span<const std::byte> payload) noexcept override;
+    void on_timer(node& n, std::uint64_t cookie, base::mono_time now) noexcept override;
+
+    // Replaces the synchronous libsodium check (e.g. with a batch queue).
+    void set_verifier(verifier v) { _verify = std::move(v); }
+    [[nodiscard]] std::uint64_t count(hctr c) const noexcept { return _ctr[static_cast<std::size_t>(c)].load(std::memory_order_relaxed); }
+    [[nodiscard]] const store::record_store& records() const noexcept { return _store; }
+    // Direct access to this shard's store (preloading, tests). Shard thread only.
+    [[nodiscard]] store::record_store& records() noexcept { return _store; }
+
+    static constexpr std::uint32_t msg_forward = msg_app_base;
+
+private:
+    struct pending_write;
+    struct bucket {
+        double tokens;
+        base::mono_time at;
+    };
+
+    void bump(hctr c) noexcept {
+        auto& v = _ctr[static_cast<std::size_t>(c)];
+        v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    bool handle(const incoming& in) noexcept;
+    void find_peer(const incoming& in) noexcept;
+    void lookup(const incoming& in) noexcept;
+    void announce(const incoming& in, bool unannounce) noexcept;
+    void mutable_put(const incoming& in) noexcept;
+    void mutable_get(const incoming& in) noexcept;
+    void immutable_put(const incoming& in) noexcept;
+    void immutable_get(const incoming& in) noexcept;
+    void handshake(const incoming& in) noexcept;
+    void holepunch(const incoming& in) noexcept;
+    void apply(const pending_write& w) noexcept;
+    [[nodiscard]] bool charge_relay(const base::endpoint& source) noexcept;
+    [[nodiscard]] store::key key(const target& t) const noexcept { return store::key(t.array()); }
+
+    node& _node;
+    hyperdht_config _cfg;
+    store::record_store _store;
+    base::prng _rnd;
+    verifier _verify;
+    std::unordered_map<std::uint32_t, bucket> _buckets;  // source IPv4 -> relay allowance
+    std::array<std::atomic<std::uint64_t>, hctr_count> _ctr{};
+};
+
+}  // namespace dht

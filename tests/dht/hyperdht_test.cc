@@ -1,0 +1,293 @@
+#include "dht/hyperdht.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "dht/client.h"
+#include "tests/dht/vectors.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace h = dht::hyper;
+
+struct sent {
+    base::endpoint to;
+    std::vector<std::byte> bytes;
+};
+
+// A host that records datagrams and delivers cross-shard posts to peers.
+struct capture final : dht::host {
+    std::vector<sent> out;
+    std::deque<std::tuple<std::uint16_t, std::uint32_t, std::vector<std::byte>>> posts;
+    void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t) noexcept override {
+        out.push_back({to, {d.begin(), d.end()}});
+    }
+    void post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> p) noexcept override {
+        posts.emplace_back(to, type, std::vector<std::byte>(p.begin(), p.end()));
+    }
+};
+
+const base::mono_time t0 = base::from_ns(7'000'000'000'000);
+const base::endpoint relay_addr = *base::endpoint::parse("10.0.0.2:49737");
+const base::endpoint client_addr = *base::endpoint::parse("10.0.0.1:40000");
+const base::endpoint server_addr = *base::endpoint::parse("10.0.0.3:50000");
+
+struct fixture : testing::Test {
+    capture host;
+    std::unique_ptr<dht::node> n;
+    std::unique_ptr<dht::hyperdht> app;
+    void make(bool persistent = true, dht::hyperdht_config hc = {}) {
+        ASSERT_TRUE(crypto::init());
+        dht::node_config cfg;
+        if (persistent) {
+            cfg.mode = dht::persistence::public_address;
+            cfg.public_address = relay_addr;
+        } else {
+            cfg.mode = dht::persistence::never;
+        }
+        n = std::make_unique<dht::node>(cfg, host, t0);
+        app = std::make_unique<dht::hyperdht>(*n, hc);
+        n->set_app(app.get());
+        for (std::uint8_t i = 10; i < 40; ++i) n->add_node(base::endpoint::v4(10, 1, 0, i, 49737));
+        host.out.clear();
+    }
+    void SetUp() override { make(); }
+
+    std::vector<std::byte> request(h::command c, const dht::target& t, std::span<const std::byte> value,
+                                   const base::endpoint& from, bool with_token = true, std::uint16_t tid = 7) {
+        std::array<std::byte, 2048> buf;
+        dht::request_out q;
+        q.tid = dht::txn_id(tid);
+        q.to = relay_addr;
+        q.command = static_cast<std::uint64_t>(c);
+        q.tgt = &t;
+        dht::token tok;
+        if (with_token) {
+            tok = n->issue_token(from);
+            q.tok = &tok;
+        }
+        q.value = value;
+        auto len = dht::encode_request(buf, q);
+        return {buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(len)};
+    }
+    std::optional<dht::response_view> deliver(const std::vector<std::byte>& d, const base::endpoint& from) {
+        host.out.clear();
+        n->on_datagram(d, from, 0, t0);
+        if (host.out.empty()) return std::nullopt;
+        auto r = dht::decode_response(host.out.back().bytes);
+        if (!r) return std::nullopt;
+        return *r;
+    }
+    std::vector<std::byte> signed_announce(const dht::target& t, const crypto::keypair& kp,
+                                           std::vector<base::endpoint> relays, const base::endpoint& from,
+                                           bool un = false) {
+        const auto tok = n->issue_token(from);
+        const auto peer = h::encode_peer(kp.pk, relays);
+        const auto signable = h::announce_signable(un ? h::ns().unannounce : h::ns().announce, t, *n->id(), tok, peer, std::nullopt);
+        return h::encode_announce(kp.pk, relays, std::nullopt, crypto::sign(signable, kp.sk), 0);
+    }
+};
+
+crypto::keypair keys(std::uint8_t b) {
+    std::array<std::uint8_t, 32> s;
+    s.fill(b);
+    return crypto::keypair_from_seed(crypto::seed(s));
+}
+dht::target topic(std::uint8_t b) {
+    std::array<std::uint8_t, 32> a;
+    a.fill(b);
+    return dht::target(a);
+}
+
+// The relayed handshake and holepunch, frame for frame as the reference makes them.
+TEST_F(fixture, RelaysMatchTheReferenceFramesByteForByte) {
+    app->records().put_route(store::key(topic(0x77).array()), {server_addr, {}}, t0);
+    auto v = test::load_vectors("vectors-4.json");
+    auto step = [&](const char* in, const base::endpoint& from, const char* expect, const base::endpoint& to) {
+        host.out.clear();
+        n->on_datagram(test::unhex(v[in]["hex"]), from, 0, t0);
+        ASSERT_EQ(host.out.size(), 1u) << in;
+        EXPECT_EQ(test::hex(host.out[0].bytes), v[expect]["hex"].get<std::string>()) << in << " -> " << expect;
+        EXPECT_EQ(host.out[0].to, to);
+    };
+    step("1_client_to_relay_PEER_HANDSHAKE_FROM_CLIENT", client_addr, "2_relay_to_server_PEER_HANDSHAKE_FROM_RELAY", server_addr);
+    step("3_server_to_relay_PEER_HANDSHAKE_FROM_SERVER", server_addr.with_port(50001), "4_relay_to_client_RESPONSE_REPLY", client_addr);
+    step("5_client_to_relay_PEER_HOLEPUNCH_FROM_CLIENT", client_addr, "6_relay_to_server_PEER_HOLEPUNCH_FROM_RELAY", server_addr);
+    step("7_server_to_relay_PEER_HOLEPUNCH_FROM_SERVER", server_addr, "8_relay_to_client_RESPONSE_REPLY", client_addr);
+}
+
+TEST_F(fixture, HandshakeWithoutARouteGetsCloserNodesToHelpRouting) {
+    auto hs = h::encode_handshake(0, std::vector<std::byte>(6), std::nullopt, std::nullopt);
+    auto r = deliver(request(h::command::peer_handshake, topic(1), hs, client_addr, false), client_addr);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->tok);
+    EXPECT_EQ(r->closer.size(), 20u);
+    EXPECT_FALSE(r->value);
+}
+
+TEST_F(fixture, AnnounceIsStoredAndLookedUpWithItsRelaysTruncatedToThree) {
+    auto kp = keys(3);
+    std::vector<base::endpoint> relays;
+    for (std::uint8_t i = 1; i <= 5; ++i) relays.push_back(base::endpoint::v4(1, 1, 1, i, 100));
+    auto r = deliver(request(h::command::announce, topic(9), signed_announce(topic(9), kp, relays, client_addr), client_addr), client_addr);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->error, 0u);
+    EXPECT_FALSE(r->tok) << "ANNOUNCE replies carry no token";
+    EXPECT_EQ(r->closer.size(), 0u);
+    auto l = deliver(request(h::command::lookup, topic(9), {}, client_addr, false), client_addr);
+    ASSERT_TRUE(l && l->value);
+    EXPECT_TRUE(l->tok) << "LOOKUP replies carry a token";
+    EXPECT_EQ(l->closer.size(), 20u);
+    auto peers = h::decode_lookup_reply(*l->value);
+    ASSERT_TRUE(peers);
+    ASSERT_EQ(peers->peers.size(), 1u);
+    EXPECT_EQ(peers->peers[0].pk, kp.pk);
+    EXPECT_EQ(peers->peers[0].relays.size(), 3u);
+}
+
+TEST_F(fixture, BadSignaturesAndMissingTokensGetNoReply) {
+    auto kp = keys(3);
+    auto ann = signed_announce(topic(9), kp, {}, client_addr);
+    ann[ann.size() - 1] ^= std::byte{1};
+    EXPECT_FALSE(deliver(request(h::command::announce, topic(9), ann, client_addr), client_addr));
+    EXPECT_EQ(app->count(dht::hctr::drop_bad_signature), 1u);
+    auto good = signed_announce(topic(9), kp, {}, client_addr);
+    EXPECT_FALSE(deliver(request(h::command::announce, topic(9), good, client_addr, false), client_addr));
+    EXPECT_EQ(app->count(dht::hctr::drop_no_token), 1u);
+    // Signed for another node's id: fails verification here.
+    auto other = h::announce_signable(h::ns().announce, topic(9), dht::id_of(client_addr), n->issue_token(client_addr),
+                                      h::encode_peer(kp.pk, {}), std::nullopt);
+    auto forged = h::encode_announce(kp.pk, {}, std::nullopt, crypto::sign(other, kp.sk), 0);
+    EXPECT_FALSE(deliver(request(h::command::announce, topic(9), forged, client_addr), client_addr));
+}
+
+TEST_F(fixture, AnnounceSelfCreatesARouteAtTheSourceAndUnannounceRemovesIt) {
+    auto kp = keys(4);
+    const auto t = dht::client::hash(kp.pk.bytes());
+    const auto src = *base::endpoint::parse("10.9.9.9:6000");
+    ASSERT_TRUE(deliver(request(h::command::announce, t, signed_announce(t, kp, {}, src), src), src));
+    auto fp = deliver(request(h::command::find_peer, t, {}, client_addr, false), client_addr);
+    ASSERT_TRUE(fp && fp->value);
+    EXPECT_TRUE(fp->tok);
+    const store::route* route = app->records().get_route(store::key(t.array()));
+    ASSERT_NE(route, nullptr);
+    EXPECT_EQ(route->relay, src);
+    ASSERT_TRUE(deliver(request(h::command::unannounce, t, signed_announce(t, kp, {}, src, true), src), src));
+    EXPECT_EQ(app->records().get_route(store::key(t.array())), nullptr);
+}
+
+TEST_F(fixture, MutablePutEnforcesSeqAndGetHonoursTheMinimum) {
+    auto kp = keys(5);
+    const auto t = dht::client::hash(kp.pk.bytes());
+    auto put = [&](std::uint64_t seq, std::string v) {
+        std::vector<std::byte> val(reinterpret_cast<const std::byte*>(v.data()), reinterpret_cast<const std::byte*>(v.data()) + v.size());
+        auto sig = crypto::sign(h::mutable_signable(seq, val), kp.sk);
+        return deliver(request(h::command::mutable_put, t, h::encode_mutable_put(kp.pk, seq, val, sig), client_addr), client_addr);
+    };
+    auto ok = put(5, "a");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->error, 0u);
+    EXPECT_TRUE(ok->tok);
+    EXPECT_EQ(put(5, "b")->error, 16u);
+    EXPECT_EQ(put(4, "c")->error, 17u);
+    auto err = put(4, "c");
+    EXPECT_FALSE(err->tok) << "error replies carry no token";
+    EXPECT_EQ(err->closer.size(), 20u);
+    std::array<std::byte, 1> min6{std::byte{6}}, min5{std::byte{5}};
+    EXPECT_FALSE(deliver(request(h::command::mutable_get, t, min6, client_addr, false), client_addr)->value);
+    auto got = deliver(request(h::command::mutable_get, t, min5, client_addr, false), client_addr);
+    ASSERT_TRUE(got->value);
+    EXPECT_EQ(h::decode_mutable_get_response(*got->value)->seq, 5u);
+}
+
+TEST_F(fixture, ImmutablePutRequiresTheValueToHashToTheTarget) {
+    std::vector<std::byte> v(20, std::byte{3});
+    EXPECT_FALSE(deliver(request(h::command::immutable_put, topic(1), v, client_addr), client_addr));
+    const auto t = dht::client::hash(v);
+    ASSERT_TRUE(deliver(request(h::command::immutable_put, t, v, client_addr), client_addr));
+    auto got = deliver(request(h::command::immutable_get, t, {}, client_addr, false), client_addr);
+    ASSERT_TRUE(got && got->value);
+    EXPECT_EQ(got->value->size(), 20u);
+}
+
+TEST_F(fixture, RelayedTrafficIsRateLimitedPerSourceIp) {
+    dht::hyperdht_config hc;
+    hc.relay_per_second = 10;
+    hc.relay_burst = 20;
+    make(true, hc);
+    auto hp = h::encode_holepunch(1, 0, std::vector<std::byte>(4), client_addr);  // FROM_SERVER
+    int answered = 0;
+    for (int i = 0; i < 100; ++i) answered += deliver(request(h::command::peer_holepunch, topic(2), hp, server_addr, false), server_addr).has_value();
+    EXPECT_EQ(answered, 20);
+    EXPECT_EQ(app->count(dht::hctr::drop_relay_rate_limited), 80u);
+    // Another source has its own allowance.
+    EXPECT_TRUE(deliver(request(h::command::peer_holepunch, topic(2), hp, server_addr.with_port(1).with_port(50000), false),
+                        *base::endpoint::parse("10.0.0.4:1")));
+}
+
+TEST_F(fixture, AnEphemeralNodeRefusesStorageButStillRelays) {
+    make(false);
+    auto r = deliver(request(h::command::lookup, topic(9), {}, client_addr, false), client_addr);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->error, 1u);
+    auto hs = h::encode_handshake(1, std::vector<std::byte>(3), client_addr, std::nullopt);  // FROM_SERVER
+    host.out.clear();
+    n->on_datagram(request(h::command::peer_handshake, topic(2), hs, server_addr, false), server_addr, 0, t0);
+    ASSERT_EQ(host.out.size(), 1u);
+    EXPECT_EQ(host.out[0].to, client_addr);
+}
+
+// With two shards, a request lands on the shard the kernel picked; the shard
+// that owns its target answers it.
+TEST(HyperdhtShards, RequestsAreAnsweredByTheShardThatOwnsTheTarget) {
+    ASSERT_TRUE(crypto::init());
+    capture host0, host1;
+    std::array<std::unique_ptr<dht::node>, 2> nodes;
+    std::array<std::unique_ptr<dht::hyperdht>, 2> apps;
+    std::array<capture*, 2> hosts = {&host0, &host1};
+    for (std::uint16_t s = 0; s < 2; ++s) {
+        dht::node_config cfg;
+        cfg.shard = s;
+        cfg.shards = 2;
+        cfg.mode = dht::persistence::public_address;
+        cfg.public_address = relay_addr;
+        nodes[s] = std::make_unique<dht::node>(cfg, *hosts[s], t0);
+        apps[s] = std::make_unique<dht::hyperdht>(*nodes[s], dht::hyperdht_config{});
+        nodes[s]->set_app(apps[s].get());
+    }
+    // Find a topic owned by shard 1 and deliver an IMMUTABLE_PUT for it on shard 0.
+    std::vector<std::byte> v;
+    dht::target t;
+    for (std::uint8_t i = 0;; ++i) {
+        v.assign(8, std::byte{i});
+        t = dht::client::hash(v);
+        if (store::shard_of(store::key(t.array()), 2) == 1) break;
+    }
+    std::array<std::byte, 2048> buf;
+    dht::request_out q;
+    q.tid = dht::txn_id(3);
+    q.to = relay_addr;
+    q.command = static_cast<std::uint64_t>(h::command::immutable_put);
+    q.tgt = &t;
+    auto tok = nodes[0]->issue_token(client_addr);
+    q.tok = &tok;
+    q.value = v;
+    auto len = dht::encode_request(buf, q);
+    nodes[0]->on_datagram(std::span(buf).first(len), client_addr, 0, t0);
+    EXPECT_TRUE(host0.out.empty()) << "shard 0 does not answer for shard 1's key";
+    ASSERT_EQ(host0.posts.size(), 1u);
+    auto [to, type, payload] = host0.posts.front();
+    EXPECT_EQ(to, 1);
+    nodes[1]->on_message(type, payload, t0);
+    ASSERT_EQ(host1.out.size(), 1u);
+    auto r = dht::decode_response(host1.out[0].bytes);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->error, 0u);
+    EXPECT_EQ(r->tid.value(), 3);
+    EXPECT_TRUE(apps[1]->records().get_immutable(store::key(t.array()), t0));
+    EXPECT_FALSE(apps[0]->records().get_immutable(store::key(t.array()), t0));
+}
+
+}  // namespace

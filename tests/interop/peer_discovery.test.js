@@ -1,0 +1,211 @@
+// Interop: real npm hyperdht and hyperswarm clients on networks of shoald
+// nodes only, and on a mixed network (a JS testnet plus shoald nodes):
+// connect plainly and with holepunching forced, topic announce/lookup/
+// unannounce, mutable and immutable storage with the seq errors, hyperswarm.
+'use strict'
+const assert = require('assert')
+const DHT = require('hyperdht')
+const Hyperswarm = require('hyperswarm')
+const createTestnet = require('hyperdht/testnet')
+const h = require('./lib/harness')
+
+const BASE = 22000
+const LOCAL = { host: '127.0.0.1', port: 0 }
+
+// Runs the shoal CLI with args; resolves with its JSON output.
+function shoalCli (args) {
+  const { execFile } = require('child_process')
+  return new Promise((resolve, reject) => {
+    execFile(process.env.SHOAL_CLI, args, { timeout: 30000 }, (err, stdout, stderr) => {
+      try {
+        resolve(JSON.parse(stdout))
+      } catch {
+        reject(new Error(`shoal ${args.join(' ')}: ${err ? err.message : ''} ${stderr}`))
+      }
+    })
+  })
+}
+
+async function echoServer (dht, kp, opts = {}) {
+  const server = dht.createServer(opts, (conn) => {
+    conn.on('data', (d) => conn.write(d))
+    conn.on('error', () => {})
+  })
+  await server.listen(kp)
+  return server
+}
+
+async function roundTrip (conn, text) {
+  conn.write(Buffer.from(text))
+  const data = await new Promise((resolve, reject) => {
+    conn.once('data', resolve)
+    conn.once('error', reject)
+  })
+  return data.toString()
+}
+
+function shoaldPorts (nodes, base) { return nodes.map((_, i) => base + i) }
+
+// The cases every network must pass. `bootstrap` is where JS clients join;
+// `infra` are the ports of the shoald nodes that must carry the work.
+async function suite (label, bootstrap, infra) {
+  const mk = (extra = {}) => new DHT({ bootstrap, ...LOCAL, ...extra })
+
+  // 1. server.listen: relays are shoald nodes; connect plainly.
+  {
+    const a = mk(); const b = mk()
+    await a.fullyBootstrapped(); await b.fullyBootstrapped()
+    const kp = DHT.keyPair(Buffer.alloc(32, 11))
+    const server = await echoServer(a, kp)
+    const relays = server.relayAddresses.filter((r) => infra.includes(r.port))
+    assert.ok(relays.length >= 1, `${label}: relay addresses ${JSON.stringify(server.relayAddresses)} include shoald nodes`)
+    const conn = b.connect(kp.publicKey)
+    assert.strictEqual(await roundTrip(conn, 'plain'), 'plain')
+    conn.destroy()
+    await server.close(); await a.destroy(); await b.destroy()
+  }
+
+  // 2. Holepunching forced.
+  {
+    const a = mk({ quickFirewall: false }); const b = mk({ quickFirewall: false })
+    await a.fullyBootstrapped(); await b.fullyBootstrapped()
+    const kp = DHT.keyPair(Buffer.alloc(32, 12))
+    const server = await echoServer(a, kp, { shareLocalAddress: false })
+    const conn = b.connect(kp.publicKey, { localConnection: false })
+    assert.strictEqual(await roundTrip(conn, 'punched'), 'punched')
+    assert.notStrictEqual(conn.rawStream.remotePort, a.address().port, 'the stream runs on the server\'s puncher socket')
+    conn.destroy()
+    await server.close(); await a.destroy(); await b.destroy()
+  }
+
+  // 3. Topic announce -> lookup -> unannounce.
+  {
+    const a = mk(); const b = mk()
+    await a.fullyBootstrapped(); await b.fullyBootstrapped()
+    const topic = DHT.hash(Buffer.from(label + ' topic'))
+    const kp = DHT.keyPair(Buffer.alloc(32, 13))
+    const relays = [{ host: '127.0.0.1', port: infra[0] }]
+    await a.announce(topic, kp, relays).finished()
+    const found = []
+    for await (const r of b.lookup(topic)) {
+      for (const p of r.peers) if (p.publicKey.equals(kp.publicKey)) found.push({ from: r.from.port, relays: p.relayAddresses })
+    }
+    assert.ok(found.filter((f) => infra.includes(f.from)).length >= 1, `${label}: lookup finds the announce on shoald nodes`)
+    assert.deepStrictEqual(found[0].relays.map((r) => r.port), [infra[0]])
+    await a.unannounce(topic, kp)
+    let still = 0
+    for await (const r of b.lookup(topic)) {
+      if (infra.includes(r.from.port)) still += r.peers.filter((p) => p.publicKey.equals(kp.publicKey)).length
+    }
+    assert.strictEqual(still, 0, `${label}: unannounce removed it from every shoald node`)
+    await a.destroy(); await b.destroy()
+  }
+
+  // 4. Mutable and immutable storage.
+  {
+    const a = mk(); const b = mk()
+    await a.fullyBootstrapped(); await b.fullyBootstrapped()
+    const kp = DHT.keyPair(Buffer.alloc(32, 14))
+    const put = await a.mutablePut(kp, Buffer.from('v1'), { seq: 4 })
+    assert.ok(put.closestNodes.some((n) => infra.includes(n.port)), `${label}: stored on shoald nodes`)
+    const got = await b.mutableGet(kp.publicKey, { latest: true })
+    assert.ok(got && got.value.toString() === 'v1' && got.seq === 4, `${label}: mutableGet ${JSON.stringify(got)}`)
+    // Same seq with another value -> 16; lower seq -> 17, from shoald nodes.
+    const target = DHT.hash(kp.publicKey)
+    const node = { host: '127.0.0.1', port: infra[infra.length - 1] }
+    const probe = await a.request({ command: 7 /* MUTABLE_GET */, target, value: Buffer.from([0]) }, node)
+    assert.ok(probe.token, 'a token to write with')
+    const sign = (seq, value) => {
+      const m = require('hyperdht/lib/messages')
+      const c = require('compact-encoding')
+      const Persistent = require('hyperdht/lib/persistent')
+      const signature = Persistent.signMutable(seq, value, kp)
+      return c.encode(m.mutablePutRequest, { publicKey: kp.publicKey, seq, value, signature })
+    }
+    const reused = await a.request({ token: probe.token, command: 6, target, value: sign(4, Buffer.from('other')) }, node)
+    assert.strictEqual(reused.error, 16, 'SEQ_REUSED')
+    const low = await a.request({ token: probe.token, command: 6, target, value: sign(3, Buffer.from('older')) }, node)
+    assert.strictEqual(low.error, 17, 'SEQ_TOO_LOW')
+    const ok = await a.request({ token: probe.token, command: 6, target, value: sign(4, Buffer.from('v1')) }, node)
+    assert.strictEqual(ok.error, 0, 'the same seq and value refresh')
+    const imm = await a.immutablePut(Buffer.from(label + ' immutable'))
+    assert.ok(imm.closestNodes.some((n) => infra.includes(n.port)))
+    const back = await b.immutableGet(imm.hash)
+    assert.ok(back && back.value.toString() === label + ' immutable')
+    await a.destroy(); await b.destroy()
+  }
+
+  // 6. The shoal client and JS clients see each other's announces.
+  {
+    const cli = (...args) => shoalCli(['--host', '127.0.0.1', '--bootstrap', `${bootstrap[0].host}:${bootstrap[0].port}`, '--json', ...args])
+    const seed = Buffer.alloc(32, label.length + 40).toString('hex')
+    const announced = await cli('announce', '--topic-string', label + ' cli', '--seed', seed, '--relay', `127.0.0.1:${infra[0]}`)
+    assert.ok(announced.ok && announced.stored >= 1, `${label}: shoal announce ${JSON.stringify(announced)}`)
+    const js = mk()
+    await js.fullyBootstrapped()
+    let seen = false
+    for await (const r of js.lookup(DHT.hash(Buffer.from(label + ' cli')))) {
+      seen = seen || r.peers.some((p) => p.publicKey.toString('hex') === announced.publicKey)
+    }
+    assert.ok(seen, `${label}: a JS lookup finds the shoal client's announce`)
+    const kp = DHT.keyPair(Buffer.alloc(32, 15))
+    await js.announce(DHT.hash(Buffer.from(label + ' js')), kp, []).finished()
+    const found = await cli('lookup', '--topic-string', label + ' js')
+    assert.ok(found.ok && found.peers.some((p) => p.publicKey === kp.publicKey.toString('hex')), `${label}: shoal lookup finds the JS announce`)
+    await js.destroy()
+  }
+
+  // 5. hyperswarm: a server-only and a client-only peer on a topic exchange data.
+  {
+    const s1 = new Hyperswarm({ bootstrap, ...LOCAL })
+    const s2 = new Hyperswarm({ bootstrap, ...LOCAL })
+    s1.on('connection', (c) => { c.on('data', (d) => c.write(d)); c.on('error', () => {}) })
+    const topic = DHT.hash(Buffer.from(label + ' swarm'))
+    await s1.join(topic, { server: true, client: false }).flushed()
+    const got = new Promise((resolve) => s2.on('connection', async (c) => {
+      c.on('error', () => {})
+      resolve(await roundTrip(c, 'swarm'))
+    }))
+    s2.join(topic, { server: false, client: true })
+    await s2.flush()
+    assert.strictEqual(await got, 'swarm')
+    await s1.destroy(); await s2.destroy()
+  }
+}
+
+h.run([
+  ['shoald-only network: connect, holepunch, announce, storage, hyperswarm', async () => {
+    const nodes = await h.startNetwork(5, BASE, [])
+    nodes.push(await h.startShoald(['--host', '127.0.0.1', '--port', String(BASE + 5), '--public-host', '127.0.0.1',
+      '--bootstrap', `127.0.0.1:${BASE}`, '--shards', '2']))
+    const ports = shoaldPorts(nodes, BASE)
+    await h.sleep(300)
+    await suite('shoald-only', [{ host: '127.0.0.1', port: BASE }], ports)
+    // The relay paths ran on shoald: their final status lines count them.
+    const sum = { announces: 0, hsClient: 0, hsServer: 0, hpClient: 0, hpServer: 0 }
+    for (const n of nodes) {
+      const log = await n.stop()
+      const line = log.split('\n').filter((l) => l.includes('stopped:')).pop()
+      const m = /stored (\d+) announces; relayed handshakes (\d+) from-client (\d+) from-relay (\d+) from-server, holepunches (\d+) from-client (\d+) from-server/.exec(line)
+      assert.ok(m, log)
+      sum.announces += Number(m[1]); sum.hsClient += Number(m[2]); sum.hsServer += Number(m[4])
+      sum.hpClient += Number(m[5]); sum.hpServer += Number(m[6])
+    }
+    console.log('     shoald relay counters:', JSON.stringify(sum))
+    assert.ok(sum.announces > 0, 'shoald stored announces')
+    assert.ok(sum.hsClient > 0 && sum.hsServer > 0, 'PEER_HANDSHAKE FROM_CLIENT -> FROM_RELAY and FROM_SERVER -> REPLY ran on shoald')
+    assert.ok(sum.hpClient > 0 && sum.hpServer > 0, 'PEER_HOLEPUNCH FROM_CLIENT -> FROM_RELAY and FROM_SERVER -> REPLY ran on shoald')
+  }],
+  ['mixed network: a JS testnet plus shoald nodes', async () => {
+    const testnet = await createTestnet(4, { host: '127.0.0.1', port: 0 })
+    const boot = testnet.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
+    const nodes = []
+    for (let i = 0; i < 3; i++) {
+      nodes.push(await h.startShoald(['--host', '127.0.0.1', '--port', String(BASE + 100 + i), '--public-host', '127.0.0.1', '--bootstrap', boot]))
+    }
+    await h.sleep(500)
+    await suite('mixed', testnet.bootstrap, shoaldPorts(nodes, BASE + 100))
+    for (const n of nodes) await n.stop()
+    await testnet.destroy()
+  }]
+])
