@@ -3,6 +3,7 @@
 #include <liburing.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,9 +39,15 @@ std::string probe_io_uring() {
     std::string why;
     int fd = -1;
     constexpr unsigned nbufs = 2, bsize = 256;
-    alignas(4096) static thread_local unsigned char ring_mem[4096];
-    static thread_local unsigned char bufs[nbufs * bsize];
-    auto* br = reinterpret_cast<io_uring_buf_ring*>(ring_mem);
+    // Page-aligned memory for the ring, as the backend uses (and so the
+    // compiler cannot bound-check liburing's flexible array against a fixed object).
+    void* mem = mmap(nullptr, 4096 + nbufs * bsize, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (mem == MAP_FAILED) {
+        io_uring_queue_exit(&ring);
+        return std::string("mmap: ") + std::strerror(errno);
+    }
+    auto* br = static_cast<io_uring_buf_ring*>(mem);
+    auto* bufs = static_cast<unsigned char*>(mem) + 4096;
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<std::uintptr_t>(br);
     reg.ring_entries = nbufs;
@@ -84,6 +91,7 @@ std::string probe_io_uring() {
         }
     }
     io_uring_queue_exit(&ring);
+    munmap(mem, 4096 + nbufs * bsize);
     if (fd >= 0) ::close(fd);
     return why;
 }
