@@ -34,14 +34,27 @@ void token_keeper::roll(std::int64_t epoch) noexcept {
     _epoch = epoch;
 }
 
+const token& token_keeper::current_for(const base::endpoint& peer) noexcept {
+    // Direct-mapped on a multiplicative hash of the IPv4 address; entries are
+    // tagged with the epoch so a rotation invalidates them all at once.
+    const std::uint32_t ip = peer.v4_u32();
+    cached& c = _cache[(ip * 2654435761u) >> 22];
+    if (c.epoch != _epoch || c.ip != ip || !peer.is_v4()) {
+        c.ip = ip;
+        c.epoch = _epoch;
+        c.tok = with_secret(_cur, peer);
+    }
+    return c.tok;
+}
+
 token token_keeper::issue(const base::endpoint& peer, base::mono_time now) noexcept {
     roll(epoch_of(now));
-    return with_secret(_cur, peer);
+    return current_for(peer);
 }
 
 bool token_keeper::valid(const token& t, const base::endpoint& peer, base::mono_time now) noexcept {
     roll(epoch_of(now));
-    return t == with_secret(_cur, peer) || t == with_secret(_prev, peer);
+    return t == current_for(peer) || t == with_secret(_prev, peer);
 }
 
 }  // namespace dht

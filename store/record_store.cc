@@ -17,41 +17,63 @@ std::uint16_t shard_of(const target& t, std::uint16_t shards) noexcept {
 
 // --- id_list ---------------------------------------------------------------
 
+namespace {
+std::uint64_t prefix_of(const crypto::public_key& pk) noexcept {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | pk[i];
+    return v;
+}
+}  // namespace
+
 record_store::id_list& record_store::id_list::operator=(id_list&& o) noexcept {
     if (this == &o) return *this;
     std::free(_heap);
     _heap = o._heap;
+    _inline_prefix = o._inline_prefix;
     _size = o._size;
     _cap = o._cap;
-    _inline = o._inline;
+    _inline_id = o._inline_id;
     o._heap = nullptr;
-    o._size = o._cap = o._inline = 0;
+    o._size = o._cap = o._inline_id = 0;
+    o._inline_prefix = 0;
     return *this;
 }
 
-void record_store::id_list::insert(std::size_t pos, std::uint32_t id) {
+void record_store::id_list::insert(std::size_t pos, std::uint32_t id, std::uint64_t prefix) {
     if (_cap == 0 && _size == 0) {
-        _inline = id;
+        _inline_id = id;
+        _inline_prefix = prefix;
         _size = 1;
         return;
     }
     if (_size == std::max<std::uint32_t>(_cap, 1)) {
-        const std::uint32_t ncap = std::max<std::uint32_t>(4, _size + _size / 2);
-        auto* n = static_cast<std::uint32_t*>(std::malloc(sizeof(std::uint32_t) * ncap));
+        const std::uint32_t ncap = std::max<std::uint32_t>(2, _size + _size / 2);
+        // One block: ncap prefixes (8 bytes) then ncap ids (4 bytes).
+        auto* n = static_cast<std::uint64_t*>(std::malloc((sizeof(std::uint64_t) + sizeof(std::uint32_t)) * ncap));
         if (!n) std::abort();  // failed allocation terminates (house rule)
-        std::memcpy(n, data(), sizeof(std::uint32_t) * _size);
+        std::memcpy(n, prefixes(), sizeof(std::uint64_t) * _size);
+        std::memcpy(reinterpret_cast<std::uint32_t*>(n + ncap), data(), sizeof(std::uint32_t) * _size);
         std::free(_heap);
         _heap = n;
         _cap = ncap;
     }
-    std::uint32_t* d = data();
+    std::uint64_t* p = _heap;
+    std::uint32_t* d = ids();
+    std::memmove(p + pos + 1, p + pos, sizeof(std::uint64_t) * (_size - pos));
     std::memmove(d + pos + 1, d + pos, sizeof(std::uint32_t) * (_size - pos));
+    p[pos] = prefix;
     d[pos] = id;
     ++_size;
 }
 
 void record_store::id_list::erase(std::size_t pos) noexcept {
-    std::uint32_t* d = data();
+    if (_cap == 0) {
+        _size = 0;
+        return;
+    }
+    std::uint64_t* p = _heap;
+    std::uint32_t* d = ids();
+    std::memmove(p + pos, p + pos + 1, sizeof(std::uint64_t) * (_size - pos - 1));
     std::memmove(d + pos, d + pos + 1, sizeof(std::uint32_t) * (_size - pos - 1));
     --_size;
 }
@@ -72,11 +94,14 @@ std::uint32_t record_store::find_topic(const target& t) const noexcept {
 }
 
 std::size_t record_store::list_search(const id_list& l, const crypto::public_key& pk, bool& found) const noexcept {
+    const std::uint64_t* pre = l.prefixes();
     const std::uint32_t* d = l.data();
+    const std::uint64_t want = prefix_of(pk);
     std::size_t lo = 0, hi = l.size();
     while (lo < hi) {
         const std::size_t mid = (lo + hi) / 2;
-        const auto c = _records[d[mid]].pk <=> pk;
+        std::strong_ordering c = pre[mid] <=> want;
+        if (c == 0) c = _records[d[mid]].pk <=> pk;  // a prefix tie: compare whole keys
         if (c == 0) {
             found = true;
             return mid;
@@ -93,6 +118,7 @@ std::size_t record_store::list_search(const id_list& l, const crypto::public_key
 
 void record_store::drop_topic_if_empty(std::uint32_t tid) noexcept {
     if (_topics[tid].ids.size()) return;
+    _bumps.erase(tid);
     _topic_index.erase(hash(_topics[tid].key), tid);
     _topics.free(tid);
 }
@@ -158,7 +184,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
     rec.pk = r.pk;
     rec.topic = tid;
     fill(rec);
-    _topics[tid].ids.insert(pos, rid);
+    _topics[tid].ids.insert(pos, rid, prefix_of(r.pk));
     _record_due.push_back({exp, rid});
 }
 
@@ -207,12 +233,16 @@ std::size_t record_store::lookup(const target& t, std::span<peer_record> out, ba
 
 std::uint64_t record_store::bump(const target& t) const noexcept {
     const std::uint32_t tid = find_topic(t);
-    return tid == detail::id_index::none ? 0 : _topics[tid].bump;
+    if (tid == detail::id_index::none) return 0;
+    auto it = _bumps.find(tid);
+    return it == _bumps.end() ? 0 : it->second;
 }
 
 void record_store::raise_bump(const target& t, std::uint64_t v) noexcept {
     const std::uint32_t tid = find_topic(t);
-    if (tid != detail::id_index::none && v > _topics[tid].bump) _topics[tid].bump = v;
+    if (tid == detail::id_index::none) return;
+    auto& b = _bumps[tid];
+    if (v > b) b = v;
 }
 
 // --- routes --------------------------------------------------------------------

@@ -25,6 +25,7 @@
 #include <deque>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "base/endpoint.h"
@@ -126,8 +127,10 @@ private:
         std::uint32_t expiry = 0;               // seconds since _epoch
         std::uint32_t topic = 0;
     };
-    // A topic's record ids, sorted by public key; one id is kept inline, more
-    // go to the heap (grown by 1.5x).
+    // A topic's record ids sorted by public key, each with the key's first 8
+    // bytes (big-endian) beside it, so a search compares contiguous prefixes
+    // and touches a record only on a prefix tie. One entry is kept inline;
+    // more go to the heap (grown by 1.5x), prefixes first, then ids.
     class id_list {
     public:
         id_list() noexcept = default;
@@ -136,20 +139,22 @@ private:
         id_list(id_list&& o) noexcept { *this = std::move(o); }
         id_list& operator=(id_list&& o) noexcept;
         ~id_list() { std::free(_heap); }
-        [[nodiscard]] std::uint32_t* data() noexcept { return _cap ? _heap : &_inline; }
-        [[nodiscard]] const std::uint32_t* data() const noexcept { return _cap ? _heap : &_inline; }
+        [[nodiscard]] std::uint32_t* data() noexcept { return _cap ? ids() : &_inline_id; }
+        [[nodiscard]] const std::uint32_t* data() const noexcept { return _cap ? ids() : &_inline_id; }
+        [[nodiscard]] const std::uint64_t* prefixes() const noexcept { return _cap ? _heap : &_inline_prefix; }
         [[nodiscard]] std::uint32_t size() const noexcept { return _size; }
-        void insert(std::size_t pos, std::uint32_t id);
+        void insert(std::size_t pos, std::uint32_t id, std::uint64_t prefix);
         void erase(std::size_t pos) noexcept;
 
     private:
-        std::uint32_t* _heap = nullptr;
+        [[nodiscard]] std::uint32_t* ids() const noexcept { return reinterpret_cast<std::uint32_t*>(_heap + _cap); }
+        std::uint64_t* _heap = nullptr;
+        std::uint64_t _inline_prefix = 0;
         std::uint32_t _size = 0, _cap = 0;
-        std::uint32_t _inline = 0;
+        std::uint32_t _inline_id = 0;
     };
     struct topic {
         target key;
-        std::uint64_t bump = 0;
         id_list ids;
     };
     struct route_entry {
@@ -192,6 +197,8 @@ private:
     std::deque<due> _record_due, _route_due, _value_due;
     std::size_t _value_bytes = 0;
     std::size_t _mutable_count = 0;
+    // Bumps are rare (an optional announce field): kept aside, not in every topic.
+    std::unordered_map<std::uint32_t, std::uint64_t> _bumps;
     std::uint64_t _evicted = 0, _expired = 0;
 };
 

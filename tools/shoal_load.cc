@@ -9,15 +9,20 @@
 // per second, then a summary; --json or --kv for machines.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "crypto/hash.h"
+#include "dht/hyper_messages.h"
+#include "dht/ids.h"
 #include "engine/engine.h"
 #include "tools/load/load_handler.h"
 #include "tools/load/populate.h"
@@ -75,13 +80,24 @@ int main(int argc, char** argv) {
     std::vector<int> cpus;
     std::uint32_t flows = 64, window = 16;
     double rate = 0, duration = 10, warmup = 1;
-    unsigned timeout_ms = 1000, populate = 0, echo_bytes = 64;
+    unsigned timeout_ms = 1000, populate = 0, echo_bytes = 64, topics = 100, key_count = 1000, value_bytes = 64;
+    std::uint64_t preload = 0;
     std::uint64_t seed = 1;
     int server_pid = 0;
     bool json = false, kv = false, quiet = false;
     app.add_option("--target", targets_s, "HOST:PORT of a node to load (repeat for several)")->required();
-    app.add_option("--mix", mix_s, "request mix, e.g. find_node=3,ping=1 (commands: echo ping find_node)")
+    app.add_option("--mix", mix_s,
+                   "request mix, e.g. find_node=3,ping=1 (echo ping find_node lookup find_peer announce "
+                   "mutable_get mutable_put immutable_get immutable_put)")
         ->capture_default_str();
+    app.add_option("--topics", topics, "topics used by lookup and announce")->check(CLI::Range(1, 65535))->capture_default_str();
+    app.add_option("--keys", key_count, "key pairs used by announce, find_peer and the mutable commands")
+        ->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
+    app.add_option("--value-bytes", value_bytes, "value size for mutable_put and immutable_put")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    app.add_option("--preload", preload, "first store this many distinct announce records (topics x keys) and wait for them");
     app.add_option("--shards", shards, "load generator threads")->check(CLI::Range(1, 64))->capture_default_str();
     app.add_option("--cpus", cpus, "pin shard i to the i-th listed cpu")->delimiter(',');
     app.add_option("--flows", flows, "source sockets per shard")->check(CLI::Range(1, 4096))->capture_default_str();
@@ -113,11 +129,19 @@ int main(int argc, char** argv) {
     std::string why;
     auto m = load::parse_mix(mix_s, why);
     if (!m) return fail(why);
-    for (auto c : {load::command::lookup, load::command::find_peer, load::command::announce, load::command::mutable_get,
-                   load::command::mutable_put, load::command::immutable_get, load::command::immutable_put}) {
-        if (m->has(c)) return fail(std::string("command '") + load::name(c) + "' needs the storage layer, not built yet");
-    }
     p.requests = *m;
+    if (preload > std::uint64_t{topics} * key_count) return fail("--preload is larger than --topics x --keys distinct records");
+    if (!crypto::init()) return fail("libsodium failed to initialise");
+    for (unsigned i = 0; i < topics; ++i) {
+        const std::string name = "shoal-load topic " + std::to_string(seed) + "/" + std::to_string(i);
+        p.topics.push_back(dht::target(crypto::blake2b_256(base::as_bytes(name)).array()));
+    }
+    for (unsigned i = 0; i < key_count; ++i) {
+        const std::string name = "shoal-load key " + std::to_string(seed) + "/" + std::to_string(i);
+        p.keys.push_back(crypto::keypair_from_seed(crypto::seed(crypto::blake2b_256(base::as_bytes(name)).array())));
+    }
+    p.value_bytes = value_bytes;
+    p.preload = preload;
     for (const auto& t : targets_s) {
         auto e = tools::resolve_endpoint(t);
         if (!e) return fail("--target " + e.error());
@@ -130,6 +154,7 @@ int main(int argc, char** argv) {
     p.echo_bytes = echo_bytes;
     p.seed = seed;
     p.stats = std::vector<load::shard_stats>(shards);
+    for (std::size_t i = 0; i < std::size_t{shards} * flows; ++i) p.flows_shared.push_back(std::make_unique<load::flow_shared>());
     const bool loopback = (p.targets[0].v4_u32() >> 24) == 127;
     if (populate) {
         if (!loopback) return fail("--populate binds fake nodes on 127.0.0.0/8: the target must be on loopback");
@@ -155,6 +180,14 @@ int main(int argc, char** argv) {
         if (s.value() == 0) v.insert(v.end(), p.fake_nodes.begin(), p.fake_nodes.end());
         return v;
     };
+    // The main thread signs announces: keep it on the load generator's cores,
+    // away from the node being measured.
+    if (!cpus.empty()) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (int c : cpus) CPU_SET(c, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
     auto eng = engine::engine::create(ec, [&](engine::shard&) {
         std::vector<std::unique_ptr<engine::handler>> v;
         v.push_back(std::make_unique<load::load_handler>(p));
@@ -185,6 +218,81 @@ int main(int argc, char** argv) {
         }
     }
 
+    // The signer: pre-signs ANNOUNCE values for every flow with that flow's
+    // token, so the shards never sign on the hot path. Record i is topic
+    // i % topics under key (i / topics) % keys, so the first topics x keys are distinct.
+    std::uint64_t next_record = 0;
+    std::vector<dht::node_id> target_ids;
+    for (const auto& t : p.targets) target_ids.push_back(dht::id_of(t));
+    const bool signing = p.preload > 0 || p.requests.has(load::command::announce);
+    auto sign_some = [&]() -> std::size_t {
+        std::size_t made = 0;
+        for (std::size_t i = 0; i < p.flows_shared.size(); ++i) {
+            auto& fs = *p.flows_shared[i];
+            dht::token tok;
+            std::int64_t issued = 0;
+            if (!fs.read_token(tok, issued)) continue;
+            load::signed_item* it = fs.ready.reserve();
+            if (!it) continue;
+            const std::size_t shard = i / flows, flow = i % flows;
+            const auto& target = p.targets[(flow + shard) % p.targets.size()];
+            const auto& node_id = target_ids[(flow + shard) % p.targets.size()];
+            const std::uint64_t r = next_record++;
+            const auto topic_i = static_cast<std::uint16_t>(r % p.topics.size());
+            const auto& kp = p.keys[(r / p.topics.size()) % p.keys.size()];
+            const std::vector<base::endpoint> relays = {target};
+            const auto peer = dht::hyper::encode_peer(kp.pk, relays);
+            const auto signable = dht::hyper::announce_signable(dht::hyper::ns().announce, p.topics[topic_i], node_id, tok, peer, std::nullopt);
+            const auto value = dht::hyper::encode_announce(kp.pk, relays, std::nullopt, crypto::sign(signable, kp.sk), 0);
+            it->topic = topic_i;
+            it->tok = tok;
+            it->token_ns = issued;
+            it->len = static_cast<std::uint8_t>(std::min(value.size(), it->value.size()));
+            std::memcpy(it->value.data(), value.data(), it->len);
+            fs.ready.commit();
+            fs.ready.publish();
+            ++made;
+        }
+        return made;
+    };
+    // Sleeps until `until`, signing while there is room.
+    auto pump_until = [&](clk::time_point until) {
+        while (clk::now() < until) {
+            if (!signing || sign_some() == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    };
+    if (p.needs_tokens()) {
+        const auto until = clk::now() + std::chrono::seconds(3);
+        auto have_all = [&] {
+            for (const auto& fs : p.flows_shared) {
+                dht::token t;
+                std::int64_t at;
+                if (!fs->read_token(t, at)) return false;
+            }
+            return true;
+        };
+        while (!have_all() && clk::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (!have_all()) {
+            std::fprintf(stderr, "shoal-load: not every flow got a token from the target (is it persistent?)\n");
+        }
+    }
+    if (p.preload) {
+        p.now_phase.store(load::phase::preload);
+        const auto t_pre = clk::now();
+        const auto until = t_pre + std::chrono::seconds(120);
+        auto acked = [&] {
+            std::uint64_t n = 0;
+            for (const auto& s : p.stats) n += s.preloaded.get();
+            return n;
+        };
+        while (acked() < p.preload && clk::now() < until) pump_until(clk::now() + std::chrono::milliseconds(10));
+        if (!quiet) {
+            std::fprintf(stderr, "shoal-load: preloaded %llu announces in %.1f s\n", static_cast<unsigned long long>(acked()),
+                         std::chrono::duration<double>(clk::now() - t_pre).count());
+        }
+        p.now_phase.store(load::phase::warmup);
+    }
+
     auto total_replies = [&] {
         std::uint64_t n = 0;
         for (std::size_t c = 0; c < load::command_count; ++c) {
@@ -193,7 +301,7 @@ int main(int argc, char** argv) {
         }
         return n;
     };
-    std::this_thread::sleep_for(std::chrono::duration<double>(warmup));
+    pump_until(clk::now() + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(warmup)));
     p.now_phase.store(load::phase::measure);
     const auto t0 = clk::now();
     const auto proc0 = sample_process(server_pid);
@@ -201,7 +309,7 @@ int main(int argc, char** argv) {
     auto next = t0 + std::chrono::seconds(1);
     const auto end = t0 + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(duration));
     while (clk::now() < end) {
-        std::this_thread::sleep_until(std::min(next, end));
+        pump_until(std::min(next, end));
         if (!quiet && clk::now() >= next) {
             const auto now_n = total_replies();
             std::uint64_t to = 0;
@@ -259,8 +367,14 @@ int main(int argc, char** argv) {
                                           {"p999_ms", ms(h.quantile(0.999))}, {"max_ms", ms(h.max())}};
     }
     const double rps = static_cast<double>(all_replies) / secs;
-    std::uint64_t shed = 0;
-    for (const auto& s : p.stats) shed += s.shed.get();
+    std::uint64_t shed = 0, starved = 0, stale = 0;
+    for (const auto& s : p.stats) {
+        shed += s.shed.get();
+        starved += s.starved.get();
+        stale += s.stale.get();
+    }
+    out["starved"] = starved;
+    out["stale"] = stale;
     out["replies_per_s"] = rps;
     out["timeouts"] = all_timeouts;
     out["errors"] = all_errors;

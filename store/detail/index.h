@@ -70,8 +70,9 @@ private:
     }
     template <class Rehash>
     void grow(Rehash& rehash) {
+        // Half full after growing; the next grow comes at 3/4.
         std::size_t n = 16;
-        while (n * 3 < (_used + 1) * 4 * 2) n <<= 1;  // room to double before the next grow
+        while (n < (_used + 1) * 2) n <<= 1;
         std::vector<slot> old;
         old.swap(_slots);
         _slots.assign(n, slot{});

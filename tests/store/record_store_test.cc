@@ -22,6 +22,9 @@ store::peer_record rec(std::uint64_t i, std::uint8_t relays = 1) {
     store::peer_record r;
     std::array<std::uint8_t, 32> a{};
     for (int b = 0; b < 8; ++b) a[static_cast<std::size_t>(31 - b)] = static_cast<std::uint8_t>(i >> (8 * b));
+    // A leading byte that collides every 256 keys: searches meet both
+    // distinct 8-byte prefixes and prefix ties that need the whole key.
+    a[0] = static_cast<std::uint8_t>(i * 37);
     r.pk = crypto::public_key(a);
     r.relay_count = relays;
     for (std::uint8_t k = 0; k < relays; ++k) r.relays[k] = base::endpoint::v4(10, 0, k, static_cast<std::uint8_t>(i), 1000 + k);
@@ -166,6 +169,19 @@ TEST(RecordStore, MatchesAMapModelUnderRandomOperations) {
         }
         ASSERT_EQ(s.stats().records, model.size()) << "step " << step;
     }
+}
+
+TEST(RecordStore, BumpsOnlyRiseAndLeaveWithTheirTopic) {
+    store::record_store s({}, t0, 1);
+    s.raise_bump(key(1), 10);
+    EXPECT_EQ(s.bump(key(1)), 0u) << "no topic, no bump";
+    s.put_record(key(1), rec(1), t0);
+    s.raise_bump(key(1), 10);
+    s.raise_bump(key(1), 5);
+    EXPECT_EQ(s.bump(key(1)), 10u);
+    s.remove_record(key(1), rec(1).pk);
+    s.put_record(key(1), rec(2), t0);
+    EXPECT_EQ(s.bump(key(1)), 0u) << "a new topic starts without the old bump";
 }
 
 TEST(RecordStore, ShardOfSpreadsKeys) {

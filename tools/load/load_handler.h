@@ -21,13 +21,17 @@
 
 #include "base/histogram.h"
 #include "base/random.h"
+#include "base/spsc_ring.h"
+#include "crypto/sign.h"
+#include "dht/types.h"
+#include "dht/wire.h"
 #include "engine/counters.h"
 #include "engine/handler.h"
 #include "tools/load/commands.h"
 
 namespace load {
 
-enum class phase : std::uint8_t { warmup, measure, drain, done };
+enum class phase : std::uint8_t { preload, warmup, measure, drain, done };
 
 struct cmd_stats {
     engine::counter sent, replies, errors, timeouts;
@@ -36,9 +40,35 @@ struct cmd_stats {
 
 struct shard_stats {
     std::array<cmd_stats, command_count> cmd;
+    engine::counter preloaded;   // preload announces acknowledged
+    engine::counter starved;     // an announce was due but no signed item was ready
+    engine::counter stale;       // a signed item's token was too old to send
     engine::counter shed;      // open loop: not sent, too many outstanding
     engine::counter foreign;   // datagrams that matched nothing we sent
     engine::counter populated; // fake nodes the target answered (shard 0)
+};
+
+// A pre-signed ANNOUNCE value, made by the signer thread for one flow with
+// the token that flow holds (spec §3.3: the signature covers the storing
+// node's id and the token it issued to our source IP).
+struct signed_item {
+    std::uint16_t topic = 0;
+    std::uint8_t len = 0;
+    std::int64_t token_ns = 0;  // when the token it was signed with was issued
+    dht::token tok;
+    std::array<std::byte, 160> value;
+};
+
+// What a flow shares with the signer: its current token (written by the
+// shard, 4 words + a version) and a ring of announces signed with it.
+struct flow_shared {
+    std::atomic<std::uint64_t> version{0};  // odd while the shard writes
+    std::array<std::atomic<std::uint64_t>, 4> token{};
+    std::atomic<std::int64_t> token_ns{0};
+    base::spsc_ring<signed_item> ready{512};
+    // Reads a consistent token; false while none has been fetched yet.
+    bool read_token(dht::token& t, std::int64_t& issued) const noexcept;
+    void write_token(const dht::token& t, std::int64_t issued) noexcept;
 };
 
 struct plan {
@@ -50,8 +80,16 @@ struct plan {
     base::nanoseconds timeout{base::milliseconds(1000)};
     std::size_t echo_bytes = 64;
     std::vector<base::endpoint> fake_nodes;  // shard 0's extra sockets, after its flows
+    // Storage commands: the topics, key pairs and value size they use.
+    std::vector<dht::target> topics;
+    std::vector<crypto::keypair> keys;
+    std::size_t value_bytes = 64;
+    std::uint64_t preload = 0;  // announces to acknowledge before measuring
+    std::vector<std::unique_ptr<flow_shared>> flows_shared;  // [shard * flows + flow]
+    [[nodiscard]] bool needs_tokens() const noexcept;
     std::uint64_t seed = 1;
     std::atomic<phase> now_phase{phase::warmup};
+    std::atomic<std::uint64_t> preload_acked{0};
     std::vector<shard_stats> stats;  // one per shard
 };
 
@@ -71,6 +109,7 @@ private:
         command cmd = command::ping;
         bool live = false;
         bool measured = false;
+        bool token_fetch = false;  // a LOOKUP sent only for its token
     };
     struct pending_timeout {
         std::int64_t sent_ns;
@@ -85,8 +124,10 @@ private:
     [[nodiscard]] std::int64_t alloc_tid() noexcept;
     [[nodiscard]] bool sending() const noexcept {
         auto p = _plan.now_phase.load(std::memory_order_relaxed);
-        return p == phase::warmup || p == phase::measure;
+        return p == phase::preload || p == phase::warmup || p == phase::measure;
     }
+    void fetch_tokens(engine::shard& s) noexcept;
+    std::size_t build(engine::shard& s, command c, std::uint16_t flow, std::span<std::byte> buf, dht::request_out& q) noexcept;
 
     plan& _plan;
     shard_stats* _st = nullptr;
@@ -97,6 +138,7 @@ private:
     std::deque<pending_timeout> _timeouts;
     std::vector<std::uint16_t> _flow_target;  // flow -> target index
     std::vector<std::uint32_t> _flow_out;     // outstanding per flow (closed loop tops up to window)
+    base::mono_time _tokens_at;               // last token refresh
     std::uint32_t _fake_first = 0, _fake_count = 0;
     // open loop
     base::mono_time _rate_start;
