@@ -23,6 +23,7 @@ const char* hctr_name(hctr c) noexcept {
 
 namespace {
 constexpr std::uint64_t expire_timer = 1;
+constexpr std::uint64_t verify_timer = 2;
 constexpr base::nanoseconds expire_every = base::seconds(1);
 constexpr std::int64_t max_bump_drift_ms = 60'000;
 }  // namespace
@@ -47,13 +48,61 @@ struct hyperdht::pending_write {
 
 hyperdht::hyperdht(node& n, hyperdht_config cfg)
     : _node(n), _cfg(cfg), _store(cfg.limits, n.now(), n.random()()), _rnd(n.random()()) {
-    _verify = [](const verify_job& j, std::function<void(bool)> done) {
-        done(crypto::verify(j.sig, j.msg, j.pk));
-    };
+    if (cfg.batch_verify) {
+        crypto::verify_queue_config qc;
+        qc.max_batch = cfg.verify_batch;
+        qc.max_delay = cfg.verify_delay;
+        _queue = std::make_unique<crypto::verify_queue>(qc);
+        _verify = [this](const verify_job& j, std::function<void(bool)> done) { queue_verify(j, std::move(done)); };
+    } else {
+        _verify = [](const verify_job& j, std::function<void(bool)> done) {
+            done(crypto::verify(j.sig, j.msg, j.pk));
+        };
+    }
     _node.app_timer(_node.now() + expire_every, expire_timer);
 }
 
+// Batched verification: the check waits in the shard's queue with its
+// continuation; verdicts come back when the batch is full or old enough.
+void hyperdht::queue_verify(const verify_job& j, std::function<void(bool)> done) {
+    const std::uint64_t cookie = _next_cookie++;
+    _waiting.emplace(cookie, std::move(done));
+    bump(hctr::verify_deferred);
+    _queue->push(cookie, j.msg, j.pk, j.sig, _node.now(), [this](std::uint64_t c, bool ok) {
+        auto it = _waiting.find(c);
+        if (it == _waiting.end()) return;
+        auto k = std::move(it->second);
+        _waiting.erase(it);
+        k(ok);
+    });
+    arm_verify_timer();
+}
+
+void hyperdht::deliver_verdicts() noexcept {
+    _queue->poll(_node.now(), [this](std::uint64_t c, bool ok) {
+        auto it = _waiting.find(c);
+        if (it == _waiting.end()) return;
+        auto k = std::move(it->second);
+        _waiting.erase(it);
+        k(ok);
+    });
+}
+
+void hyperdht::arm_verify_timer() noexcept {
+    auto due = _queue->next_deadline();
+    if (!due) return;
+    if (_verify_timer_at && *_verify_timer_at <= *due) return;  // an earlier one is armed
+    _verify_timer_at = *due;
+    _node.app_timer(*due, verify_timer);
+}
+
 void hyperdht::on_timer(node& n, std::uint64_t cookie, base::mono_time now) noexcept {
+    if (cookie == verify_timer) {
+        _verify_timer_at.reset();
+        deliver_verdicts();
+        arm_verify_timer();
+        return;
+    }
     if (cookie != expire_timer) return;
     _store.expire(now);
     n.app_timer(now + expire_every, expire_timer);

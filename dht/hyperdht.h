@@ -29,12 +29,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "base/random.h"
 #include "crypto/sign.h"
+#include "crypto/verify_queue.h"
 #include "dht/hyper_messages.h"
 #include "dht/node.h"
 #include "store/record_store.h"
@@ -75,6 +77,12 @@ inline constexpr std::size_t hctr_count = static_cast<std::size_t>(hctr::count_)
 
 struct hyperdht_config {
     store::limits limits;
+    // Signature checks (ANNOUNCE, UNANNOUNCE, MUTABLE_PUT) are batched: at
+    // most verify_batch per batch, none waiting longer than verify_delay.
+    // batch_verify = false checks each one alone with libsodium.
+    bool batch_verify = true;
+    std::size_t verify_batch = 64;
+    base::microseconds verify_delay{500};
     double relay_per_second = 200;   // per source IP, per shard
     double relay_burst = 400;
     std::size_t relay_sources = 65536;  // source IPs tracked; oldest forgotten first
@@ -99,6 +107,10 @@ public:
     // Replaces the synchronous libsodium check (e.g. with a batch queue).
     void set_verifier(verifier v) { _verify = std::move(v); }
     [[nodiscard]] std::uint64_t count(hctr c) const noexcept { return _ctr[static_cast<std::size_t>(c)].load(std::memory_order_relaxed); }
+    // The batch queue's counters (batches, sizes, fallbacks), or null in single mode.
+    [[nodiscard]] const crypto::verify_queue_stats* verify_stats() const noexcept {
+        return _queue ? &_queue->stats() : nullptr;
+    }
     [[nodiscard]] const store::record_store& records() const noexcept { return _store; }
     // Direct access to this shard's store (preloading, tests). Shard thread only.
     [[nodiscard]] store::record_store& records() noexcept { return _store; }
@@ -127,6 +139,9 @@ private:
     void handshake(const incoming& in) noexcept;
     void holepunch(const incoming& in) noexcept;
     void apply(const pending_write& w) noexcept;
+    void queue_verify(const verify_job& j, std::function<void(bool)> done);
+    void deliver_verdicts() noexcept;
+    void arm_verify_timer() noexcept;
     [[nodiscard]] bool charge_relay(const base::endpoint& source) noexcept;
     [[nodiscard]] store::key key(const target& t) const noexcept { return store::key(t.array()); }
 
@@ -135,6 +150,10 @@ private:
     store::record_store _store;
     base::prng _rnd;
     verifier _verify;
+    std::unique_ptr<crypto::verify_queue> _queue;
+    std::unordered_map<std::uint64_t, std::function<void(bool)>> _waiting;  // cookie -> continuation
+    std::uint64_t _next_cookie = 1;
+    std::optional<base::mono_time> _verify_timer_at;
     std::unordered_map<std::uint32_t, bucket> _buckets;  // source IPv4 -> relay allowance
     std::array<std::atomic<std::uint64_t>, hctr_count> _ctr{};
 };

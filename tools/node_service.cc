@@ -233,6 +233,22 @@ std::uint64_t node_service::total(dht::hctr c) const noexcept {
     return sum;
 }
 
+crypto::verify_queue_stats node_service::verify_totals() const noexcept {
+    crypto::verify_queue_stats sum;
+    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
+        const auto* app = _apps[i].load();
+        const auto* v = app ? app->verify_stats() : nullptr;
+        if (!v) continue;
+        sum.items += v->items;
+        sum.batches += v->batches;
+        sum.single_items += v->single_items;
+        sum.fallbacks += v->fallbacks;
+        sum.accepted += v->accepted;
+        sum.rejected += v->rejected;
+    }
+    return sum;
+}
+
 base::result<base::endpoint, std::string> resolve_endpoint(const std::string& s) {
     auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0) return base::fail("'" + s + "' is not HOST:PORT");

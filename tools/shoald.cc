@@ -41,6 +41,9 @@ struct options {
     std::size_t max_values = 250'000;
     std::size_t max_value_mib = 256;
     double relay_rate = 200;
+    std::string verify = "batch";
+    std::size_t verify_batch = 64;
+    unsigned verify_delay_us = 500;
 };
 
 int usage_error(const std::string& msg) {
@@ -122,6 +125,13 @@ int main(int argc, char** argv) {
     app.add_option("--relay-rate", o.relay_rate, "relayed handshake/holepunch datagrams per second allowed per source IP")
         ->check(CLI::Range(1.0, 1e7))
         ->capture_default_str();
+    app.add_option("--verify", o.verify, "signature checks: batch (batched Ed25519) or single (libsodium each)")
+        ->check(CLI::IsMember({"batch", "single"}))
+        ->capture_default_str();
+    app.add_option("--verify-batch", o.verify_batch, "most signatures per batch")->check(CLI::Range(1, 1024))->capture_default_str();
+    app.add_option("--verify-delay-us", o.verify_delay_us, "longest a signature waits for its batch, in microseconds")
+        ->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
     app.add_option("--stats-interval", o.stats_interval, "seconds between status lines (0: never)")->capture_default_str();
     app.add_option("--log-level", o.log_level, "trace, debug, info, warn or error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -174,6 +184,9 @@ int main(int argc, char** argv) {
     hcfg.limits.max_value_bytes = o.max_value_mib << 20;
     hcfg.relay_per_second = o.relay_rate;
     hcfg.relay_burst = 2 * o.relay_rate;
+    hcfg.batch_verify = o.verify == "batch";
+    hcfg.verify_batch = o.verify_batch;
+    hcfg.verify_delay = base::microseconds(o.verify_delay_us);
     cfg.hyperdht = hcfg;
 
     sigset_t sigs;
@@ -221,5 +234,10 @@ int main(int argc, char** argv) {
     }
     s.stop();
     spdlog::info("stopped: {}", status_line(s));
+    if (auto v = s.verify_totals(); v.items) {
+        spdlog::info("signatures: {} checked in {} batches (mean {:.1f}), {} alone, {} batches needed a search", v.items,
+                     v.batches, v.batches ? static_cast<double>(v.items - v.single_items) / static_cast<double>(v.batches) : 0.0,
+                     v.single_items, v.fallbacks);
+    }
     return 0;
 }

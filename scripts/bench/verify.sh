@@ -68,6 +68,26 @@ for n in 1 4 8 16 32 64 128; do row "BM_VerifyBatch_Default/$n" "verify_batch, b
 row BM_VerifyBatch_Portable/64 "verify_batch portable, batch 64"
 echo "($reps repetitions, interleaved; batch 1 is handed to libsodium by design)"
 
+# End to end: ANNOUNCE handled per second by one shoald shard (core 0) with
+# batched and with single verification, loaded by shoal-load (core 1) with
+# pre-signed announces; runs alternate, medians reported.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+if [ "${quick:-0}" = 1 ] || [ "${1:-}" = --quick ]; then e2e_reps=2 e2e_dur=1.5; else e2e_reps=5 e2e_dur=3; fi
+for r in $(seq 1 "$e2e_reps"); do
+  for mode in batch single; do
+    port=$(next_port)
+    start_server "$port" "$SHOAL_BIN/shoald" --host 127.0.0.1 --port "$port" --public-host 127.0.0.1 --cpus 0 \
+      --stats-interval 0 --verify "$mode"
+    "$SHOAL_BIN/shoal-load" --target "127.0.0.1:$port" --cpus 1 --flows 16 --window 16 --mix announce \
+      --duration "$e2e_dur" --warmup 1 --timeout-ms 500 --quiet --kv --server-pid "$server_pid" > "$bench_tmp/e2e"
+    stop_server
+    kv "$bench_tmp/e2e" replies_per_s >> "$bench_tmp/ann.$mode"
+    printf '  rep %d announce (%s verification) %8s handled/s\n' "$r" "$mode" "$(kv "$bench_tmp/e2e" replies_per_s)" >&2
+  done
+done
+ab=$(median "$bench_tmp/ann.batch"); as=$(median "$bench_tmp/ann.single")
+printf '\nannounces per second, one shard, batched %.0f vs single %.0f (%d runs x %ss)\n' "$ab" "$as" "$e2e_reps" "$e2e_dur"
+
 echo "backend=${backend:-unknown}"
 echo "libsodium_us_per_sig=$lib"
 for n in 1 4 8 16 32 64 128; do echo "batch${n}_us_per_sig=$(get "BM_VerifyBatch_Default/$n" 2)"; done
@@ -76,3 +96,6 @@ p64=$(get BM_VerifyBatch_Portable/64 2)
 echo "portable_batch64_us_per_sig=$p64"
 echo "portable_batch64_vs_libsodium=$(awk -v a="$lib" -v b="$p64" 'BEGIN { printf "%.2f", a / b }')"
 echo "batch64_vs_libsodium=$(awk -v a="$lib" -v b="$b64" 'BEGIN { printf "%.2f", a / b }')"
+echo "announce_batched_per_s=$ab"
+echo "announce_single_per_s=$as"
+echo "announce_batched_vs_single=$(ratio "$ab" "$as")"

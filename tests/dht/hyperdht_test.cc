@@ -38,7 +38,12 @@ struct fixture : testing::Test {
     capture host;
     std::unique_ptr<dht::node> n;
     std::unique_ptr<dht::hyperdht> app;
-    void make(bool persistent = true, dht::hyperdht_config hc = {}) {
+    static dht::hyperdht_config single() {
+        dht::hyperdht_config hc;
+        hc.batch_verify = false;  // these tests expect each reply at once
+        return hc;
+    }
+    void make(bool persistent = true, dht::hyperdht_config hc = single()) {
         ASSERT_TRUE(crypto::init());
         dht::node_config cfg;
         if (persistent) {
@@ -212,8 +217,44 @@ TEST_F(fixture, ImmutablePutRequiresTheValueToHashToTheTarget) {
     EXPECT_EQ(got->value->size(), 20u);
 }
 
-TEST_F(fixture, RelayedTrafficIsRateLimitedPerSourceIp) {
+TEST_F(fixture, BatchedVerificationRepliesWhenTheBatchIsDueAndDropsOnlyForgeries) {
     dht::hyperdht_config hc;
+    hc.batch_verify = true;
+    hc.verify_batch = 64;
+    hc.verify_delay = base::microseconds(500);
+    make(true, hc);
+    auto kp = keys(6);
+    std::vector<std::vector<std::byte>> reqs;
+    for (std::uint8_t i = 0; i < 5; ++i) {
+        auto ann = signed_announce(topic(i), kp, {}, client_addr);
+        if (i == 2) ann[ann.size() - 3] ^= std::byte{4};  // one forgery in the batch
+        reqs.push_back(request(h::command::announce, topic(i), ann, client_addr, true, static_cast<std::uint16_t>(100 + i)));
+    }
+    host.out.clear();
+    for (auto& r : reqs) n->on_datagram(r, client_addr, 0, t0);
+    EXPECT_TRUE(host.out.empty()) << "nothing is answered before the batch is verified";
+    n->on_timer(t0 + base::microseconds(200));
+    EXPECT_TRUE(host.out.empty());
+    n->on_timer(t0 + base::microseconds(700));
+    ASSERT_EQ(host.out.size(), 4u);
+    for (auto& o : host.out) EXPECT_NE(dht::decode_response(o.bytes)->tid.value(), 102) << "the forged announce gets no reply";
+    EXPECT_EQ(app->count(dht::hctr::drop_bad_signature), 1u);
+    ASSERT_NE(app->verify_stats(), nullptr);
+    EXPECT_EQ(app->verify_stats()->items, 5u);
+    EXPECT_GE(app->verify_stats()->batches, 1u);
+    // A full batch is verified at once, without waiting.
+    hc.verify_batch = 4;
+    make(true, hc);
+    host.out.clear();
+    for (std::uint8_t i = 0; i < 4; ++i) {
+        n->on_datagram(request(h::command::announce, topic(i), signed_announce(topic(i), kp, {}, client_addr), client_addr),
+                       client_addr, 0, t0);
+    }
+    EXPECT_EQ(host.out.size(), 4u);
+}
+
+TEST_F(fixture, RelayedTrafficIsRateLimitedPerSourceIp) {
+    dht::hyperdht_config hc = single();
     hc.relay_per_second = 10;
     hc.relay_burst = 20;
     make(true, hc);

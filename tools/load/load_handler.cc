@@ -71,6 +71,8 @@ void load_handler::on_start(engine::shard& s) noexcept {
     _fake_count = s.id().value() == 0 ? static_cast<std::uint32_t>(_plan.fake_nodes.size()) : 0;
     _flow_target.resize(_plan.flows);
     _flow_out.assign(_plan.flows, 0);
+    _recycle.assign(_plan.flows, {});
+    _recycle_next.assign(_plan.flows, 0);
     for (std::uint32_t f = 0; f < _plan.flows; ++f) {
         _flow_target[f] = static_cast<std::uint16_t>((f + s.id().value()) % _plan.targets.size());
     }
@@ -186,24 +188,49 @@ std::size_t load_handler::build(engine::shard& s, command c, std::uint16_t flow,
         }
         case command::announce: {
             auto& ring = _plan.flows_shared[std::size_t{s.id().value()} * _plan.flows + flow]->ready;
-            std::size_t len = 0;
+            const signed_item* use = nullptr;
+            signed_item fresh;
             ring.consume(
                 [&](signed_item& it) {
                     if (ns(s.now()) - it.token_ns >= token_max_age_ns) {
                         _st->stale.inc();
                         return;
                     }
-                    tgt = _plan.topics[it.topic];
-                    tok = it.tok;
-                    q.command = wire_cmd(h::command::announce);
-                    q.tgt = &tgt;
-                    q.tok = &tok;
-                    q.value = std::span<const std::byte>(it.value.data(), it.len);
-                    len = dht::encode_request(buf, q);
+                    fresh = it;
+                    use = &fresh;
                 },
                 1);
-            if (!len) _st->starved.inc();
-            return len;
+            auto& pool = _recycle[flow];
+            const bool preloading = _plan.now_phase.load(std::memory_order_relaxed) == phase::preload;
+            if (use && !preloading) {
+                if (pool.size() < 128) {
+                    pool.push_back(fresh);
+                } else {
+                    pool[_recycle_next[flow]++ % pool.size()] = fresh;
+                }
+            } else if (!use && !preloading) {
+                // Re-send a recent one while its token is good.
+                while (!pool.empty()) {
+                    auto& cand = pool[_recycle_next[flow]++ % pool.size()];
+                    if (ns(s.now()) - cand.token_ns < token_max_age_ns) {
+                        use = &cand;
+                        break;
+                    }
+                    cand = pool.back();
+                    pool.pop_back();
+                }
+            }
+            if (!use) {
+                _st->starved.inc();
+                return 0;
+            }
+            tgt = _plan.topics[use->topic];
+            tok = use->tok;
+            q.command = wire_cmd(h::command::announce);
+            q.tgt = &tgt;
+            q.tok = &tok;
+            q.value = std::span<const std::byte>(use->value.data(), use->len);
+            return dht::encode_request(buf, q);
         }
         case command::mutable_put: {
             if (!flow_token(tok)) return 0;

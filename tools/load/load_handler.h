@@ -139,6 +139,11 @@ private:
     std::vector<std::uint16_t> _flow_target;  // flow -> target index
     std::vector<std::uint32_t> _flow_out;     // outstanding per flow (closed loop tops up to window)
     base::mono_time _tokens_at;               // last token refresh
+    // Announces already sent, re-sent while their token is fresh when the
+    // signer cannot keep up (a re-announce is a refresh the node verifies in
+    // full); not used while preloading, which needs distinct records.
+    std::vector<std::vector<signed_item>> _recycle;
+    std::vector<std::uint32_t> _recycle_next;
     std::uint32_t _fake_first = 0, _fake_count = 0;
     // open loop
     base::mono_time _rate_start;
