@@ -310,16 +310,15 @@ int main(int argc, char** argv) {
     const auto end = t0 + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(duration));
     while (clk::now() < end) {
         pump_until(std::min(next, end));
-        if (!quiet && clk::now() >= next) {
-            const auto now_n = total_replies();
-            std::uint64_t to = 0;
-            for (std::size_t c = 0; c < load::command_count; ++c) to += sum(p, static_cast<load::command>(c), &load::cmd_stats::timeouts);
-            std::fprintf(stderr, "[%3.0fs] %9llu replies/s  timeouts %llu\n",
-                         std::chrono::duration<double>(clk::now() - t0).count(),
-                         static_cast<unsigned long long>(now_n - last), static_cast<unsigned long long>(to));
-            last = now_n;
-            next += std::chrono::seconds(1);
-        }
+        if (clk::now() < next) continue;
+        next += std::chrono::seconds(1);  // advance even when quiet, or the loop spins on the clock
+        if (quiet) continue;
+        const auto now_n = total_replies();
+        std::uint64_t to = 0;
+        for (std::size_t c = 0; c < load::command_count; ++c) to += sum(p, static_cast<load::command>(c), &load::cmd_stats::timeouts);
+        std::fprintf(stderr, "[%3.0fs] %9llu replies/s  timeouts %llu\n", std::chrono::duration<double>(clk::now() - t0).count(),
+                     static_cast<unsigned long long>(now_n - last), static_cast<unsigned long long>(to));
+        last = now_n;
     }
     const double secs = std::chrono::duration<double>(clk::now() - t0).count();
     const auto proc1 = sample_process(server_pid);
