@@ -71,6 +71,12 @@ struct config {
     int socket_buffer_bytes = 4 << 20;  // SO_RCVBUF/SO_SNDBUF request
 
     steering_rule steering;
+    // Send from a second socket per shard on the same address (joined to the
+    // SO_REUSEPORT group after the reuseport program, which never picks it).
+    // Nothing waits on a send-only socket, so freeing sent datagrams wakes no
+    // one; on the receive socket every send would wake the io_uring/epoll
+    // wait entry. Falls back to one socket when the kernel refuses the program.
+    bool send_sockets = true;
     classifier classify = nullptr;  // nullptr: every datagram is kind 0
 };
 

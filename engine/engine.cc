@@ -111,8 +111,11 @@ engine::engine(config cfg, handler_factory factory) : _cfg(std::move(cfg)), _fac
 engine::~engine() {
     stop();
     join();
-    for (auto& fds : _fds) {
-        for (int fd : fds) ::close(fd);
+    for (std::size_t s = 0; s < _fds.size(); ++s) {
+        for (std::size_t i = 0; i < _fds[s].size(); ++i) {
+            if (s < _send_fds.size() && i < _send_fds[s].size() && _send_fds[s][i] != _fds[s][i]) ::close(_send_fds[s][i]);
+            ::close(_fds[s][i]);
+        }
     }
 }
 
@@ -154,16 +157,19 @@ base::result<std::unique_ptr<engine>, std::string> engine::create(config cfg, ha
 }
 
 // Opens every shared socket in shard order (the order of each SO_REUSEPORT
-// group, which kernel steering indexes), then each shard's private sockets.
+// group, which the reuseport program indexes), attaches the program, then the
+// send-only sockets, then each shard's private sockets.
 base::result<void, std::string> engine::open_sockets() {
     const auto n = _cfg.shards;
     _fds.assign(n, {});
+    _send_fds.assign(n, {});
     _locals.assign(n, {});
     for (const auto& want : _cfg.binds) {
         if (auto free = detail::check_port_free(want); !free) {
             return base::fail(free.error() + " (is another shoal or other program using this port?)");
         }
         base::endpoint at = want;
+        const std::size_t bind_index = _fds[0].size();
         for (std::uint16_t s = 0; s < n; ++s) {
             auto fd = detail::open_udp(at, _cfg.socket_buffer_bytes);
             if (!fd) return base::fail(fd.error());
@@ -176,8 +182,23 @@ base::result<void, std::string> engine::open_sockets() {
             }
             _locals[s].push_back(at);
         }
-        if (_cfg.steering.enabled && _cfg.steering.kernel && n > 1) {
-            _kernel_steering = detail::attach_steering(_fds[0].back(), _cfg.steering, n).has_value();
+        const bool steer = _cfg.steering.enabled && _cfg.steering.kernel && n > 1;
+        bool attached = false;
+        if (steer || _cfg.send_sockets) {
+            steering_rule rule = _cfg.steering;
+            rule.enabled = steer;
+            attached = detail::attach_steering(_fds[0][bind_index], rule, n).has_value();
+            if (attached && steer) _kernel_steering = true;
+        }
+        for (std::uint16_t s = 0; s < n; ++s) {
+            int send_fd = _fds[s][bind_index];
+            if (attached && _cfg.send_sockets) {
+                auto fd = detail::open_udp(at, _cfg.socket_buffer_bytes);
+                if (!fd) return base::fail(fd.error());
+                send_fd = *fd;
+                _separate_send = true;
+            }
+            _send_fds[s].push_back(send_fd);
         }
     }
     if (_cfg.private_binds) {
@@ -186,6 +207,7 @@ base::result<void, std::string> engine::open_sockets() {
                 auto fd = detail::open_udp(want, _cfg.socket_buffer_bytes);
                 if (!fd) return base::fail(fd.error());
                 _fds[s].push_back(*fd);
+                _send_fds[s].push_back(*fd);
                 auto local = detail::local_address(*fd);
                 if (!local) return base::fail(local.error());
                 _locals[s].push_back(*local);
@@ -194,7 +216,7 @@ base::result<void, std::string> engine::open_sockets() {
     }
     for (std::uint16_t s = 0; s < n; ++s) {
         if (_fds[s].empty()) return base::fail("shard " + std::to_string(s) + " has no socket");
-        if (_fds[s].size() > 65535) return base::fail(std::string("too many sockets in one shard"));
+        if (_fds[s].size() > 32767) return base::fail(std::string("too many sockets in one shard"));
     }
     return {};
 }
@@ -242,7 +264,7 @@ void engine::shard_main(std::uint16_t s) {
     char name[16];
     std::snprintf(name, sizeof name, "shard-%u", static_cast<unsigned>(s));
     pthread_setname_np(pthread_self(), name);
-    if (_start_errors[s].empty()) _start_errors[s] = _shards[s]->start(_fds[s], _locals[s], _backend);
+    if (_start_errors[s].empty()) _start_errors[s] = _shards[s]->start(_fds[s], _send_fds[s], _locals[s], _backend);
     _started.fetch_add(1);
     _started.notify_all();
     int go;

@@ -52,6 +52,8 @@ public:
     [[nodiscard]] const shard_counters& counters(std::uint16_t shard) const noexcept;
     // Whether kernel steering (SO_ATTACH_REUSEPORT_CBPF) is active.
     [[nodiscard]] bool kernel_steering() const noexcept { return _kernel_steering; }
+    // Whether sends leave from send-only sockets (see config::send_sockets).
+    [[nodiscard]] bool separate_send_sockets() const noexcept { return _separate_send; }
 
 private:
     friend class shard;
@@ -67,7 +69,9 @@ private:
     backend_kind _backend = backend_kind::epoll;
     bool _kernel_steering = false;
     std::vector<base::endpoint> _bound;
-    std::vector<std::vector<int>> _fds;  // per shard
+    std::vector<std::vector<int>> _fds;       // per shard: receive sockets
+    std::vector<std::vector<int>> _send_fds;  // per shard: the socket each receive socket's sends leave from
+    bool _separate_send = false;
     std::vector<std::vector<base::endpoint>> _locals;
     std::vector<std::unique_ptr<base::spsc_ring<message>>> _rings;  // [from * n + to], null on the diagonal
     std::vector<std::unique_ptr<shard>> _shards;

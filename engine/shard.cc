@@ -40,13 +40,14 @@ shard::~shard() {
 
 // Runs on the shard's own thread: builds the backend (SINGLE_ISSUER rings must
 // be created by the thread that submits) and the handlers.
-std::string shard::start(std::vector<int> fds, std::vector<base::endpoint> local, backend_kind kind) {
+std::string shard::start(std::vector<int> fds, std::vector<int> send_fds, std::vector<base::endpoint> local,
+                         backend_kind kind) {
     base::set_current_shard(_id);
     _local = std::move(local);
     if (_wake_fd < 0) return std::string("eventfd: ") + std::strerror(errno);
     _backend_kind = kind;
     _backend = kind == backend_kind::io_uring ? detail::make_uring_backend(*this) : detail::make_epoll_backend(*this);
-    if (auto err = _backend->init(fds, _wake_fd); !err.empty()) return err;
+    if (auto err = _backend->init(fds, send_fds, _wake_fd); !err.empty()) return err;
     _now = base::mono_clock::now();
     _handlers = _engine._factory(*this);
     if (_handlers.empty()) return "the handler factory returned no handler";

@@ -88,7 +88,8 @@ private:
     friend class engine;
     friend class detail::backend;
     shard(engine& e, base::shard_id id, const config& cfg);
-    [[nodiscard]] std::string start(std::vector<int> fds, std::vector<base::endpoint> local, backend_kind kind);
+    [[nodiscard]] std::string start(std::vector<int> fds, std::vector<int> send_fds, std::vector<base::endpoint> local,
+                                    backend_kind kind);
     void run() noexcept;
     void wake() noexcept;
     void stop() noexcept;

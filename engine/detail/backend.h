@@ -60,8 +60,10 @@ public:
     backend(const backend&) = delete;
     backend& operator=(const backend&) = delete;
 
-    // Sets up on the shard's thread. Returns an empty string or an error.
-    [[nodiscard]] virtual std::string init(std::span<const int> fds, int wake_fd) = 0;
+    // Sets up on the shard's thread: receives on fds[i], sends what socket i
+    // sends from send_fds[i] (the same fd, or a send-only twin on the same
+    // address). Returns an empty string or an error.
+    [[nodiscard]] virtual std::string init(std::span<const int> fds, std::span<const int> send_fds, int wake_fd) = 0;
     // Takes a filled slot; releases it to the pool once the kernel has it.
     virtual void queue_send(std::uint32_t slot) noexcept = 0;
     // Submits queued sends, then waits up to timeout_ns (-1: until something

@@ -22,6 +22,7 @@ namespace engine::detail {
 namespace {
 
 constexpr std::uint32_t wake_token = UINT32_MAX;
+constexpr std::uint32_t send_token = 1u << 30;  // or'd into a socket index: its send-only twin
 constexpr std::size_t buffer_bytes = max_datagram + 64;  // room to see that a datagram is too large
 
 class epoll_backend final : public backend {
@@ -31,7 +32,7 @@ public:
         if (_ep >= 0) ::close(_ep);
     }
 
-    std::string init(std::span<const int> fds, int wake_fd) override;
+    std::string init(std::span<const int> fds, std::span<const int> send_fds, int wake_fd) override;
     void queue_send(std::uint32_t slot) noexcept override { _pending.push_back(slot); }
     void poll(std::int64_t timeout_ns) noexcept override;
     void drain() noexcept override;
@@ -44,6 +45,7 @@ private:
 
     int _ep = -1;
     std::vector<int> _fds;
+    std::vector<int> _send_fds;  // registered for EPOLLOUT only while blocked
     std::vector<std::uint8_t> _out_armed;
     std::vector<std::uint32_t> _pending;
     std::vector<std::uint32_t> _blocked;
@@ -56,8 +58,9 @@ private:
     bool _have_pwait2 = true;
 };
 
-std::string epoll_backend::init(std::span<const int> fds, int wake_fd) {
+std::string epoll_backend::init(std::span<const int> fds, std::span<const int> send_fds, int wake_fd) {
     _fds.assign(fds.begin(), fds.end());
+    _send_fds.assign(send_fds.begin(), send_fds.end());
     _out_armed.assign(_fds.size(), 0);
     _ep = ::epoll_create1(EPOLL_CLOEXEC);
     if (_ep < 0) return std::string("epoll_create1: ") + std::strerror(errno);
@@ -78,16 +81,28 @@ std::string epoll_backend::init(std::span<const int> fds, int wake_fd) {
     _recv_addr.resize(b);
     _recv_buf.resize(b * buffer_bytes);
     for (std::size_t i = 0; i < b; ++i) _recv_iov[i] = {_recv_buf.data() + i * buffer_bytes, buffer_bytes};
-    _events.resize(_fds.size() + 1);
+    _events.resize(2 * _fds.size() + 1);
     return {};
 }
 
+// EPOLLOUT interest while a socket's sends are blocked: on the receive
+// registration when it sends from the same fd, otherwise a registration of
+// the send-only socket that exists only while blocked (so normally nothing
+// waits on that socket).
 void epoll_backend::want_out(unsigned sock, bool on) noexcept {
     if (_out_armed[sock] == on) return;
     epoll_event ev{};
-    ev.events = EPOLLIN | (on ? EPOLLOUT : 0u);
-    ev.data.u32 = sock;
-    if (::epoll_ctl(_ep, EPOLL_CTL_MOD, _fds[sock], &ev) == 0) _out_armed[sock] = on;
+    int rc;
+    if (_send_fds[sock] == _fds[sock]) {
+        ev.events = EPOLLIN | (on ? EPOLLOUT : 0u);
+        ev.data.u32 = sock;
+        rc = ::epoll_ctl(_ep, EPOLL_CTL_MOD, _fds[sock], &ev);
+    } else {
+        ev.events = EPOLLOUT;
+        ev.data.u32 = sock | send_token;
+        rc = ::epoll_ctl(_ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, _send_fds[sock], on ? &ev : nullptr);
+    }
+    if (rc == 0) _out_armed[sock] = on;
 }
 
 void epoll_backend::flush_sends() noexcept {
@@ -102,7 +117,7 @@ void epoll_backend::flush_sends() noexcept {
             _send_mm[n].msg_len = 0;
             ++n;
         }
-        int rc = ::sendmmsg(_fds[sock], _send_mm.data(), n, 0);
+        int rc = ::sendmmsg(_send_fds[sock], _send_mm.data(), n, 0);
         if (rc < 0) {
             if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
                 counters().inc(ctr::send_retries);
@@ -178,7 +193,7 @@ void epoll_backend::poll(std::int64_t timeout_ns) noexcept {
             continue;
         }
         if (ev.events & EPOLLOUT) flush_sends();
-        if (ev.events & (EPOLLIN | EPOLLERR)) receive(ev.data.u32);
+        if ((ev.data.u32 & send_token) == 0 && (ev.events & (EPOLLIN | EPOLLERR))) receive(ev.data.u32);
     }
 }
 

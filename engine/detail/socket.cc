@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace engine::detail {
 
@@ -108,30 +109,46 @@ base::result<void, std::string> check_port_free(const base::endpoint& at) {
 }
 
 base::result<void, std::string> attach_steering(int fd, const steering_rule& rule, std::uint16_t shards) {
-    // The program sees the UDP payload. For a datagram of at least offset+2
-    // bytes whose first byte matches, it returns (u16le at offset) % shards, the
-    // index of the owning shard's socket in the group (sockets join in shard
-    // order). Anything else returns an out-of-range index, which makes the
-    // kernel fall back to its usual 4-tuple hash.
+    // The program sees the UDP payload and returns the index, in the group,
+    // of the socket that gets the datagram; sockets joined in shard order, so
+    // index = shard, and every value it returns is below `shards` (send-only
+    // sockets joined later, at higher indices, are never picked).
+    //  - A steered response (first byte rule.first_byte, at least offset+2
+    //    bytes): (u16le at offset) % shards, the shard that sent the request.
+    //  - Anything else: a hash of the source IPv4 address and UDP port (read
+    //    from the headers through SKF_NET_OFF), so a flow stays on one shard.
     const std::uint32_t off = rule.offset;
-    sock_filter prog[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                        // A = len
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, off + 2, 0, 8),           // len < off+2 -> fallback
-        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),                        // A = p[0]
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, rule.first_byte, 0, 6),   // not ours -> fallback
-        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off + 1),                  // A = p[off+1]
-        BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 8),                       // A <<= 8
-        BPF_STMT(BPF_MISC | BPF_TAX, 0),                              // X = A
-        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off),                      // A = p[off]
-        BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0),                        // A |= X
-        BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, shards),                  // A %= shards
-        BPF_STMT(BPF_RET | BPF_A, 0),                                 // owner
-        BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),                       // fallback
-    };
-    // Fix the fallback jumps: both land on the last instruction.
-    prog[1].jf = static_cast<std::uint8_t>(11 - 2);
-    prog[3].jf = static_cast<std::uint8_t>(11 - 4);
-    sock_fprog fprog{static_cast<unsigned short>(sizeof prog / sizeof prog[0]), prog};
+    const std::uint32_t net = static_cast<std::uint32_t>(SKF_NET_OFF);
+    std::vector<sock_filter> prog;
+    auto emit = [&](sock_filter f) { prog.push_back(f); };
+    if (rule.enabled) {
+        // Jump offsets to `hash` are patched below.
+        emit(BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0));                      // 0: A = len
+        emit(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, off + 2, 0, 0));         // 1: too short -> hash
+        emit(BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0));                      // 2: A = p[0]
+        emit(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, rule.first_byte, 0, 0)); // 3: not ours -> hash
+        emit(BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off + 1));                // 4: A = p[off+1]
+        emit(BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 8));                     // 5: A <<= 8
+        emit(BPF_STMT(BPF_MISC | BPF_TAX, 0));                            // 6: X = A
+        emit(BPF_STMT(BPF_LD | BPF_B | BPF_ABS, off));                    // 7: A = p[off]
+        emit(BPF_STMT(BPF_ALU | BPF_OR | BPF_X, 0));                      // 8: A |= X
+        emit(BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, shards));                // 9: A %= shards
+        emit(BPF_STMT(BPF_RET | BPF_A, 0));                               // 10: owner
+    }
+    const auto hash = static_cast<std::uint8_t>(prog.size());
+    emit(BPF_STMT(BPF_LD | BPF_H | BPF_ABS, net + 20));                   // A = UDP source port (IPv4, no options)
+    emit(BPF_STMT(BPF_MISC | BPF_TAX, 0));                                // X = A
+    emit(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, net + 12));                   // A = IPv4 source address
+    emit(BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0));                         // A ^= X
+    emit(BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u));               // mix
+    emit(BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16));
+    emit(BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, shards));                    // A %= shards
+    emit(BPF_STMT(BPF_RET | BPF_A, 0));
+    if (rule.enabled) {
+        prog[1].jf = static_cast<std::uint8_t>(hash - 2);
+        prog[3].jf = static_cast<std::uint8_t>(hash - 4);
+    }
+    sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog, sizeof fprog) != 0) {
         return base::fail(std::string("SO_ATTACH_REUSEPORT_CBPF: ") + std::strerror(errno));
     }

@@ -25,8 +25,10 @@ socklen_t to_sockaddr(const base::endpoint& e, sockaddr_storage& out) noexcept;
 // Fails with a clear message when something already holds `at` (another
 // process's SO_REUSEPORT group would otherwise silently share our traffic).
 [[nodiscard]] base::result<void, std::string> check_port_free(const base::endpoint& at);
-// Attaches the steering rule as a classic-BPF reuseport program to the group
-// `fd` belongs to. Returns an error string if the kernel refuses.
+// Attaches a classic-BPF reuseport program to the group `fd` belongs to: it
+// steers datagrams matching `rule` (if enabled) to their owning shard and
+// hashes everything else over the first `shards` sockets of the group, never
+// beyond. Returns an error string if the kernel refuses.
 [[nodiscard]] base::result<void, std::string> attach_steering(int fd, const steering_rule& rule, std::uint16_t shards);
 
 }  // namespace engine::detail

@@ -38,7 +38,7 @@ public:
     explicit uring_backend(shard& s) : backend(s) {}
     ~uring_backend() override;
 
-    std::string init(std::span<const int> fds, int wake_fd) override;
+    std::string init(std::span<const int> fds, std::span<const int> send_fds, int wake_fd) override;
     void queue_send(std::uint32_t slot) noexcept override { _pending.push_back(slot); }
     void poll(std::int64_t timeout_ns) noexcept override;
     void drain() noexcept override;
@@ -63,7 +63,9 @@ private:
     std::uint32_t _nbufs = 0;
     int _recycled = 0;
     std::vector<int> _fds;
+    std::vector<int> _send_fds;
     unsigned _wake_index = 0;
+    unsigned _send_base = 0;  // registered-file index of send_fds[0]
     msghdr _recv_hdr{};
     std::vector<std::uint8_t> _rearm;  // sockets + wake fd whose multishot ended
     std::vector<std::uint32_t> _pending;
@@ -77,8 +79,9 @@ uring_backend::~uring_backend() {
     if (_bufs) munmap(_bufs, _bufs_bytes);
 }
 
-std::string uring_backend::init(std::span<const int> fds, int wake_fd) {
+std::string uring_backend::init(std::span<const int> fds, std::span<const int> send_fds, int wake_fd) {
     _fds.assign(fds.begin(), fds.end());
+    _send_fds.assign(send_fds.begin(), send_fds.end());
     io_uring_params p{};
     p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
     p.cq_entries = 16384;
@@ -86,9 +89,12 @@ std::string uring_backend::init(std::span<const int> fds, int wake_fd) {
         return std::string("io_uring_queue_init: ") + std::strerror(-rc);
     }
     _ring_ok = true;
+    // Registered files: receive sockets, the wake eventfd, then send sockets.
     std::vector<int> files(_fds);
     files.push_back(wake_fd);
     _wake_index = static_cast<unsigned>(_fds.size());
+    _send_base = _wake_index + 1;
+    files.insert(files.end(), _send_fds.begin(), _send_fds.end());
     if (int rc = io_uring_register_files(&_ring, files.data(), static_cast<unsigned>(files.size())); rc < 0) {
         return std::string("io_uring_register_files: ") + std::strerror(-rc);
     }
@@ -165,7 +171,7 @@ void uring_backend::submit_sends() noexcept {
         io_uring_sqe* s = sqe();
         if (!s) break;  // SQ full even after a submit: keep the rest for the next poll
         std::uint32_t i = _pending[done];
-        io_uring_prep_sendmsg(s, pool()[i].socket, &pool()[i].hdr, 0);
+        io_uring_prep_sendmsg(s, static_cast<int>(_send_base + pool()[i].socket), &pool()[i].hdr, 0);
         s->flags |= IOSQE_FIXED_FILE;
         io_uring_sqe_set_data64(s, user_data(tag_send, i));
         ++_inflight;
@@ -183,7 +189,7 @@ void uring_backend::sendmmsg_all() noexcept {
             _mm[n].msg_len = 0;
             ++n;
         }
-        int rc = ::sendmmsg(_fds[sock], _mm.data(), n, 0);
+        int rc = ::sendmmsg(_send_fds[sock], _mm.data(), n, 0);
         if (rc < 0) {
             if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
                 counters().inc(ctr::send_retries);

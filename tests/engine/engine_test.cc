@@ -64,6 +64,22 @@ TEST(Engine, ChoosesTheRequestedBackend) {
     EXPECT_EQ(r.e->backend(), test::g_backend);
 }
 
+// Sends leave from send-only twins of the receive sockets; the reuseport
+// program must never hand a datagram to one (nothing reads them), whichever
+// flow it comes from.
+TEST(Engine, SendOnlySocketsNeverReceive) {
+    auto r = start(base_config(), make_echo());
+    EXPECT_TRUE(r.e->separate_send_sockets()) << "the kernel refused the reuseport program";
+    std::vector<std::unique_ptr<test::udp_client>> clients;
+    for (int i = 0; i < 64; ++i) clients.push_back(std::make_unique<test::udp_client>());
+    for (auto& c : clients) {
+        for (int k = 0; k < 4; ++k) {
+            ASSERT_TRUE(c->send(r.addr(), "flow"));
+            ASSERT_TRUE(c->recv(2s)) << "a datagram went to a socket nobody reads";
+        }
+    }
+}
+
 TEST(Engine, EchoesDatagramsOnLoopback) {
     auto r = start(base_config(), make_echo());
     test::udp_client c;
