@@ -87,13 +87,18 @@ void client::announce(const target& topic, const crypto::keypair& keys, std::vec
 // Unannounce: a LOOKUP; every node whose reply lists our key (or is full,
 // 20 peers) gets a signed UNANNOUNCE. Done when the query and those are.
 void client::unannounce(const target& topic, const crypto::keypair& keys, std::function<void(const op_result&)> done) {
+    // The rpc layer holds this as a raw rpc_client* while UNANNOUNCEs are in
+    // flight, and the query (whose lambdas also own it) may be gone by then:
+    // it keeps itself alive until the last reply.
     struct state final : rpc_client {
         std::function<void(const op_result&)> done;
         op_result result;
         std::size_t pending = 0;
         bool query_done = false;
+        std::shared_ptr<state> keep_alive;
         void maybe_finish() {
             if (!query_done || pending || !done) return;
+            auto self = std::move(keep_alive);  // may be the last reference: released on return
             auto d = std::move(done);
             d(result);
         }
@@ -130,6 +135,7 @@ void client::unannounce(const target& topic, const crypto::keypair& keys, std::f
         req.value = h::encode_announce(keys.pk, {}, std::nullopt, crypto::sign(signable, keys.sk), 0);
         req.socket = n->request_socket();
         ++st->pending;
+        st->keep_alive = st;
         n->request(std::move(req), st.get(), 0);
     };
     q.on_done = [st](const query_result& r) {
