@@ -89,8 +89,10 @@ int main(int argc, char** argv) {
     find_node->add_option("target", target_hex, "64 hex characters (default: random)");
     auto* lookup = app.add_subcommand("lookup", "find the peers announced on a topic");
     add_topic(lookup);
-    auto* announce = app.add_subcommand("announce", "announce a key pair on a topic");
+    auto* announce = app.add_subcommand("announce", "announce a key pair on a topic (or, with --self, as a server)");
     add_topic(announce);
+    bool self_announce = false;
+    announce->add_flag("--self", self_announce, "announce under H(public key), as a server does; find-peer then finds it");
     announce->add_option("--seed", seed_hex, "key pair seed, 64 hex characters")->required();
     announce->add_option("--relay", relays, "relay address to publish with the record (up to 3)")->delimiter(',');
     auto* unannounce = app.add_subcommand("unannounce", "remove a key pair's record from a topic");
@@ -149,8 +151,17 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::optional<dht::target> topic;
+    crypto::keypair keys;
+    if ((announce->parsed() || unannounce->parsed() || mput->parsed()) && !keys_from_seed(keys)) {
+        return usage("--seed must be 64 hex characters");
+    }
     for (auto* c : {lookup, announce, unannounce}) {
         if (!c->parsed()) continue;
+        if (c == announce && self_announce) {
+            if (!topic_hex.empty() || !topic_string.empty()) return usage("--self announces under H(public key); give no topic");
+            topic = dht::client::hash(keys.pk.bytes());
+            continue;
+        }
         if (!topic_string.empty()) {
             topic = dht::client::hash(base::as_bytes(topic_string));
         } else {
@@ -158,10 +169,6 @@ int main(int argc, char** argv) {
             if (!parse_hex(topic_hex, t)) return usage("give --topic (64 hex characters) or --topic-string");
             topic = t;
         }
-    }
-    crypto::keypair keys;
-    if ((announce->parsed() || unannounce->parsed() || mput->parsed()) && !keys_from_seed(keys)) {
-        return usage("--seed must be 64 hex characters");
     }
     crypto::public_key pk;
     if ((find_peer->parsed() || mget->parsed()) && !parse_hex(pk_hex, pk)) return usage("the public key must be 64 hex characters");
