@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# shoald's command line: help, version, and clear errors (exit 2) for bad input.
+source "$(dirname "$0")/lib.sh"
+expect 0 "--help" -- "$BIN/shoald" --help
+contains "$out" "--public-host" "--help lists the flags"
+expect 0 "--version" -- "$BIN/shoald" --version
+contains "$out" "shoald" "--version names the program"
+expect 2 "unknown flag" -- "$BIN/shoald" --no-such-flag
+expect 2 "port out of range" -- "$BIN/shoald" --port 70000
+expect 2 "bad --host" -- "$BIN/shoald" --host 1.2.3
+contains "$err" "--host" "the error names the flag"
+expect 2 "bad --public-host" -- "$BIN/shoald" --public-host abc
+expect 2 "--public-host with --ephemeral" -- "$BIN/shoald" --public-host 1.2.3.4 --ephemeral
+expect 2 "--public-port without --public-host" -- "$BIN/shoald" --public-port 5
+expect 2 "bad --bootstrap" -- "$BIN/shoald" --bootstrap 127.0.0.1
+expect 2 "--shards 0" -- "$BIN/shoald" --shards 0
+expect 2 "bad --verify" -- "$BIN/shoald" --verify sometimes
+# A port in use: exit 1 with the reason.
+"$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1 --stats-interval 0 2>/dev/null &
+pids+=($!)
+sleep 0.5
+expect 1 "port already in use" -- "$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1
+contains "$err" "Address already in use" "the error says why"
+finish
