@@ -70,6 +70,7 @@ public:
         }
         _svc._counters[s.id().value()].store(&_node->stats());
         _node->start(s.now());
+        if (s.id().value() == 0) publish_status();  // a persistent node says so from the start
         if (s.id().value() == 0 && c.on_primary_ready) c.on_primary_ready(*_node);
         after(s);
     }

@@ -4,13 +4,15 @@
 //   shoald --host 127.0.0.1 --port 10002 --public-host 127.0.0.1 --bootstrap 127.0.0.1:10001
 //
 // Exit status: 0 after SIGINT/SIGTERM, 1 when the node cannot start, 2 for
-// bad command-line input.
+// bad command-line input. SIGUSR1 logs every non-zero counter (also logged
+// at stop).
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -82,6 +84,34 @@ std::string status_line(const tools::node_service& svc) {
                   static_cast<unsigned long long>(svc.total(dht::hctr::holepunch_from_server)),
                   static_cast<unsigned long long>(svc.total(dht::hctr::drop_relay_rate_limited)));
     return buf;
+}
+
+// Every non-zero counter, engine then dht-rpc then HyperDHT, as name=value.
+std::string counters_line(const tools::node_service& svc) {
+    std::string out;
+    auto put = [&](const char* name, std::uint64_t v) {
+        if (!v) return;
+        if (!out.empty()) out += ' ';
+        out += name;
+        out += '=';
+        out += std::to_string(v);
+    };
+    for (std::size_t i = 0; i < engine::counter_count; ++i) {
+        const auto c = static_cast<engine::ctr>(i);
+        put(engine::counter_name(c), svc.total(c));
+    }
+    for (std::size_t i = 0; i < dht::ctr_count; ++i) {
+        const auto c = static_cast<dht::ctr>(i);
+        put(dht::ctr_name(c), svc.total(c));
+    }
+    for (std::size_t i = 0; i < dht::hctr_count; ++i) {
+        const auto c = static_cast<dht::hctr>(i);
+        put(dht::hctr_name(c), svc.total(c));
+    }
+    put("udx", svc.other().udx.load(std::memory_order_relaxed));
+    put("probes", svc.other().probes.load(std::memory_order_relaxed));
+    put("junk", svc.other().junk.load(std::memory_order_relaxed));
+    return out.empty() ? "none" : out;
 }
 
 }  // namespace
@@ -193,6 +223,7 @@ int main(int argc, char** argv) {
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // inherited by the shard threads; handled below
 
     auto svc = tools::node_service::start(cfg);
@@ -212,28 +243,32 @@ int main(int argc, char** argv) {
     }
 
     bool was_persistent = cfg.public_address.has_value();
+    using clock = std::chrono::steady_clock;
+    const auto interval = std::chrono::seconds(o.stats_interval);
+    auto next_status = clock::now() + interval;
     for (;;) {
-        timespec ts{static_cast<time_t>(o.stats_interval ? std::min(o.stats_interval, 5u) : 5u), 0};
-        int sig = sigtimedwait(&sigs, nullptr, &ts);
+        // Wake at least every second to notice a new identity; signals end the wait at once.
+        timespec ts{1, 0};
+        const int sig = sigtimedwait(&sigs, nullptr, &ts);
         if (sig == SIGINT || sig == SIGTERM) {
             spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
             break;
         }
+        if (sig == SIGUSR1) spdlog::info("counters: {}", counters_line(s));
         auto st = s.status();
         if (st.persistent && !was_persistent && st.id) {
             spdlog::info("now persistent: public address {}, id {}",
                          st.public_address ? st.public_address->to_string() : "?", base::to_hex(*st.id));
         }
         was_persistent = st.persistent;
-        static int waited = 0;
-        waited += 5;
-        if (o.stats_interval && waited >= static_cast<int>(o.stats_interval)) {
-            waited = 0;
+        if (o.stats_interval && clock::now() >= next_status) {
+            next_status = clock::now() + interval;
             spdlog::info("{}", status_line(s));
         }
     }
     s.stop();
     spdlog::info("stopped: {}", status_line(s));
+    spdlog::info("counters: {}", counters_line(s));
     if (auto v = s.verify_totals(); v.items) {
         spdlog::info("signatures: {} checked in {} batches (mean {:.1f}), {} alone, {} batches needed a search", v.items,
                      v.batches, v.batches ? static_cast<double>(v.items - v.single_items) / static_cast<double>(v.batches) : 0.0,

@@ -16,9 +16,26 @@ expect 2 "bad --bootstrap" -- "$BIN/shoald" --bootstrap 127.0.0.1
 expect 2 "--shards 0" -- "$BIN/shoald" --shards 0
 expect 2 "bad --verify" -- "$BIN/shoald" --verify sometimes
 # A port in use: exit 1 with the reason.
-"$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1 --stats-interval 0 2>/dev/null &
-pids+=($!)
+log=$(mktemp)
+"$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1 --stats-interval 0 2>"$log" &
+node=$!
+pids+=($node)
 sleep 0.5
 expect 1 "port already in use" -- "$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1
 contains "$err" "Address already in use" "the error says why"
+# Junk and a PING reach the counters; SIGUSR1 logs them, and so does a clean stop.
+printf 'x' > /dev/udp/127.0.0.1/23901
+printf '\x03\x04\x01\x00\x7f\x00\x00\x01\x5d\x5d\x00' > /dev/udp/127.0.0.1/23901   # PING, tid 1
+printf '\x03\x10' > /dev/udp/127.0.0.1/23901                                               # truncated
+sleep 0.3
+kill -USR1 $node
+sleep 1.2
+contains "$(cat "$log")" "counters:" "SIGUSR1 logs the counters"
+contains "$(cat "$log")" "probes=1" "a 1-byte datagram counts as a probe"
+contains "$(cat "$log")" "drop_truncated=1" "a truncated frame has its own drop counter"
+kill -TERM $node
+rc=0; wait $node || rc=$?
+[ $rc = 0 ] && echo "ok   SIGTERM exits 0" || { echo "FAIL SIGTERM exit $rc"; failures=$((failures + 1)); }
+contains "$(tail -n 3 "$log")" "rx_requests=1" "the stop logs the counters"
+rm -f "$log"
 finish
