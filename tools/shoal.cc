@@ -5,7 +5,7 @@
 //
 // It runs an ephemeral node (no id, stores nothing) for the one operation and
 // exits: 0 on success, 1 when the operation failed or found nothing, 2 for
-// bad input. --json prints machine-readable output.
+// bad input. It prints one field per line, or JSON with --json.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -21,12 +21,29 @@
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // fields print in the order they were added
 
 std::vector<std::byte> bytes_of(const std::string& s) {
     return {reinterpret_cast<const std::byte*>(s.data()), reinterpret_cast<const std::byte*>(s.data()) + s.size()};
 }
 std::string hex(std::span<const std::byte> b) { return base::to_hex(b); }
+
+// A value from the network as text safe for a terminal: printable ASCII as
+// is, every other byte as \xNN (valueHex carries the exact bytes).
+std::string printable(std::span<const std::byte> b) {
+    std::string out;
+    for (std::byte x : b) {
+        const auto c = static_cast<unsigned char>(x);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            char e[5];
+            std::snprintf(e, sizeof e, "\\x%02x", c);
+            out += e;
+        }
+    }
+    return out;
+}
 
 template <class Fixed>
 bool parse_hex(const std::string& s, Fixed& out) {
@@ -41,6 +58,54 @@ json peers_json(const std::vector<dht::found_peer>& peers) {
         arr.push_back({{"publicKey", base::to_hex(p.pk)}, {"relays", relays}, {"from", p.from.to_string()}});
     }
     return arr;
+}
+
+// "publicKey" -> "public key", "rttMs" -> "rtt ms".
+std::string words(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c >= 'A' && c <= 'Z') {
+            out += ' ';
+            out += static_cast<char>(c - 'A' + 'a');
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+std::string scalar(const json& v) {
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+    if (v.is_array()) {
+        if (v.empty()) return "-";
+        std::string out;
+        for (const auto& x : v) out += (out.empty() ? "" : ", ") + scalar(x);
+        return out;
+    }
+    if (v.is_number_float()) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.3f", v.get<double>());
+        return b;
+    }
+    return v.dump();
+}
+// One "label  value" line per field; a list of objects as one indented line
+// per item, its first field bare and the rest labelled. An empty error is left out.
+void print_human(const json& doc) {
+    for (const auto& [k, v] : doc.items()) {
+        if (k == "error" && v.is_string() && v.get<std::string>().empty()) continue;
+        const bool list = v.is_array() && !v.empty() && v.front().is_object();
+        std::printf("%-13s %s\n", words(k).c_str(), list ? std::to_string(v.size()).c_str() : scalar(v).c_str());
+        if (!list) continue;
+        for (const auto& item : v) {
+            std::string line;
+            for (const auto& [k2, v2] : item.items()) {
+                if (!line.empty()) line += "  " + words(k2) + " ";
+                line += scalar(v2);
+            }
+            std::printf("  %s\n", line.c_str());
+        }
+    }
 }
 
 // What an operation reports: a JSON document and whether it succeeded.
@@ -255,7 +320,7 @@ int main(int argc, char** argv) {
         } else if (mget->parsed()) {
             c->mutable_get(pk, seq, [report](const dht::op_result& r, const std::optional<dht::mutable_value>& v) {
                 if (!v) return report({false, {{"replies", r.replies}, {"found", false}}});
-                report({true, {{"found", true}, {"seq", v->seq}, {"value", std::string(reinterpret_cast<const char*>(v->value.data()), v->value.size())},
+                report({true, {{"found", true}, {"seq", v->seq}, {"value", printable(v->value)},
                                {"valueHex", hex(v->value)}, {"from", v->from.to_string()}}});
             });
         } else if (iput->parsed()) {
@@ -265,7 +330,7 @@ int main(int argc, char** argv) {
         } else if (iget->parsed()) {
             c->immutable_get(hash_target, [report](const dht::op_result& r, const std::optional<std::vector<std::byte>>& v) {
                 if (!v) return report({false, {{"replies", r.replies}, {"found", false}}});
-                report({true, {{"found", true}, {"value", std::string(reinterpret_cast<const char*>(v->data()), v->size())}, {"valueHex", hex(*v)}}});
+                report({true, {{"found", true}, {"value", printable(*v)}, {"valueHex", hex(*v)}}});
             });
         } else if (find_node->parsed()) {
             dht::query_spec q;
@@ -350,9 +415,9 @@ int main(int argc, char** argv) {
     }
     if (as_json) {
         out.doc["ok"] = out.ok;
-        std::printf("%s\n", out.doc.dump(2).c_str());
+        std::printf("%s\n", out.doc.dump(2, ' ', false, json::error_handler_t::replace).c_str());
     } else {
-        std::printf("%s\n", out.doc.dump(2).c_str());
+        print_human(out.doc);
     }
     return out.ok ? 0 : 1;
 }

@@ -42,4 +42,12 @@ expect 0 "immutable-put" -- "$BIN/shoal" "${S[@]}" immutable-put --value "shoal 
 hash=$(printf '%s' "$out" | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
 expect 0 "immutable-get" -- "$BIN/shoal" "${S[@]}" immutable-get "$hash"
 contains "$out" '"value": "shoal immutable"' "immutable-get returns the value"
+# A value with terminal escapes and invalid UTF-8 prints escaped, never raw.
+expect 0 "mutable-put binary" -- "$BIN/shoal" "${S[@]}" mutable-put --seed "$seed" --seq 5 --value-hex 1b5b324aff00c3
+expect 0 "mutable-get binary --json" -- "$BIN/shoal" "${S[@]}" mutable-get 8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c
+contains "$out" '"valueHex": "1b5b324aff00c3"' "the exact bytes come back as hex"
+expect 0 "mutable-get binary, human" -- "$BIN/shoal" --host 127.0.0.1 --bootstrap 127.0.0.1:23801 mutable-get 8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c
+contains "$out" 'value         \x1b[2J\xff\x00\xc3' "the value prints escaped"
+if printf '%s' "$out" | grep -q $'\x1b'; then echo "FAIL raw escape byte printed"; failures=$((failures + 1)); else echo "ok   no raw escape byte"; fi
+contains "$out" 'found         yes' "human output has one field per line"
 finish
