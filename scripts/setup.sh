@@ -15,7 +15,7 @@ packages=(
   libexpected-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev
   nodejs npm
-  iproute2 procps util-linux
+  iproute2 procps util-linux nftables
 )
 
 log() { [ "${SHOAL_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2 || true; }
