@@ -53,7 +53,9 @@ struct config {
     // Pin shard i to cpus[i % cpus.size()]; empty means no pinning.
     std::vector<int> cpus;
     backend_kind backend = backend_kind::automatic;
-    send_mode sends = send_mode::sqe_batch;
+    // sendmmsg costs ~7% less CPU per reply than SQE batches on the echo
+    // benchmark (scripts/bench.sh engine, docs/benchmarks.md), at the same rate.
+    send_mode sends = send_mode::sendmmsg;
 
     // Every shard opens one socket per endpoint here, all with SO_REUSEPORT, so
     // the kernel spreads flows over the shards. Port 0 picks one free port that

@@ -19,7 +19,7 @@ struct echo final : engine::handler {
 
 int main(int argc, char** argv) {
     CLI::App app{"Echo server on the shoal engine"};
-    std::string host = "127.0.0.1", backend = "auto", sends = "sqe";
+    std::string host = "127.0.0.1", backend = "auto", sends = "sendmmsg";
     std::uint16_t port = 9000, shards = 1;
     std::vector<int> cpus;
     app.add_option("--host", host, "bind address");

@@ -6,7 +6,7 @@
 # on core 0, the same client (shoal-load --mix echo, 64-byte datagrams,
 # 64 flows x window 8) on core 1. Variants alternate, repeat, and report
 # medians; ratios compare medians of the same run. The full run also reports
-# the other send mode and the epoll backend, and the ring and timer
+# the other send mode (io_uring SQE batches; the default is sendmmsg) and the epoll backend, and the ring and timer
 # microbenchmarks.
 #
 # Ends with: baseline_replies_per_s, engine_replies_per_s, engine_2shards_replies_per_s,
@@ -19,15 +19,15 @@ quick=0; [ "${1:-}" = --quick ] && quick=1
 if [ $quick = 1 ]; then reps=3 dur=1.5; else reps=7 dur=3; fi
 
 variants=(baseline engine engine_2shards)
-[ $quick = 1 ] || variants+=(engine_sendmmsg engine_epoll)
+[ $quick = 1 ] || variants+=(engine_sqe engine_epoll)
 
 server() {  # variant port
   case $1 in
     baseline) echo "taskset -c 0 $bin/baseline_echo --port $2" ;;
-    engine) echo "$bin/engine_echo --port $2 --cpus 0 --sends sqe" ;;
-    engine_sendmmsg) echo "$bin/engine_echo --port $2 --cpus 0 --sends sendmmsg" ;;
+    engine) echo "$bin/engine_echo --port $2 --cpus 0 --sends sendmmsg" ;;
+    engine_sqe) echo "$bin/engine_echo --port $2 --cpus 0 --sends sqe" ;;
     engine_epoll) echo "$bin/engine_echo --port $2 --cpus 0 --backend epoll" ;;
-    engine_2shards) echo "$bin/engine_echo --port $2 --shards 2 --cpus 0,1 --sends sqe" ;;
+    engine_2shards) echo "$bin/engine_echo --port $2 --shards 2 --cpus 0,1 --sends sendmmsg" ;;
   esac
 }
 

@@ -18,6 +18,7 @@ engine::config base_config(std::uint16_t shards) {
     engine::config c;
     c.shards = shards;
     c.backend = test::g_backend;
+    c.sends = test::g_sends;
     c.binds = {base::endpoint::v4(127, 0, 0, 1, 0)};
     c.recv_buffers = 256;
     c.send_slots = 1024;

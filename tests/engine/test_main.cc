@@ -1,5 +1,5 @@
 // Runs the engine suite against one backend: `--backend=io_uring` or
-// `--backend=epoll`. Exits 77 (CTest: skipped) when the io_uring backend was
+// `--backend=epoll`, and one send mode: `--sends=sendmmsg` (default) or `--sends=sqe`. Exits 77 (CTest: skipped) when the io_uring backend was
 // asked for and this kernel or sandbox cannot provide it.
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 
 namespace test {
 engine::backend_kind g_backend = engine::backend_kind::epoll;
+engine::send_mode g_sends = engine::send_mode::sendmmsg;
 }
 
 int main(int argc, char** argv) {
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--backend=io_uring") == 0) test::g_backend = engine::backend_kind::io_uring;
         if (std::strcmp(argv[i], "--backend=epoll") == 0) test::g_backend = engine::backend_kind::epoll;
+        if (std::strcmp(argv[i], "--sends=sqe") == 0) test::g_sends = engine::send_mode::sqe_batch;
+        if (std::strcmp(argv[i], "--sends=sendmmsg") == 0) test::g_sends = engine::send_mode::sendmmsg;
     }
     if (test::g_backend == engine::backend_kind::io_uring) {
         std::string why;
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
             return 77;
         }
     }
-    std::printf("backend: %s\n", engine::to_string(test::g_backend));
+    std::printf("backend: %s, sends: %s\n", engine::to_string(test::g_backend),
+                test::g_sends == engine::send_mode::sqe_batch ? "sqe" : "sendmmsg");
     return RUN_ALL_TESTS();
 }
