@@ -6,8 +6,8 @@
 # on core 0, the same client (shoal-load --mix echo, 64-byte datagrams,
 # 64 flows x window 8) on core 1. Variants alternate, repeat, and report
 # medians; ratios compare medians of the same run. The full run also reports
-# the other send mode (io_uring SQE batches; the default is sendmmsg) and the epoll backend, and the ring and timer
-# microbenchmarks.
+# the other send mode (io_uring SQE batches; the default is sendmmsg), the
+# epoll backend, and the ring and timer microbenchmarks.
 #
 # Ends with: baseline_replies_per_s, engine_replies_per_s, engine_2shards_replies_per_s,
 #   baseline_cpu_s_per_million, engine_cpu_s_per_million, engine_vs_baseline,
@@ -19,7 +19,7 @@ quick=0; [ "${1:-}" = --quick ] && quick=1
 if [ $quick = 1 ]; then reps=3 dur=1.5; else reps=7 dur=3; fi
 
 variants=(baseline engine engine_2shards)
-[ $quick = 1 ] || variants+=(engine_sqe engine_epoll)
+[ $quick = 1 ] || variants+=(engine_sqe engine_epoll engine_2shards_sqe)
 
 server() {  # variant port
   case $1 in
@@ -28,6 +28,7 @@ server() {  # variant port
     engine_sqe) echo "$bin/engine_echo --port $2 --cpus 0 --sends sqe" ;;
     engine_epoll) echo "$bin/engine_echo --port $2 --cpus 0 --backend epoll" ;;
     engine_2shards) echo "$bin/engine_echo --port $2 --shards 2 --cpus 0,1 --sends sendmmsg" ;;
+    engine_2shards_sqe) echo "$bin/engine_echo --port $2 --shards 2 --cpus 0,1 --sends sqe" ;;
   esac
 }
 
@@ -41,16 +42,16 @@ for r in $(seq 1 "$reps"); do
     stop_server
     kv "$bench_tmp/out" replies_per_s >> "$bench_tmp/$v.rps"
     kv "$bench_tmp/out" server_cpu_s_per_million >> "$bench_tmp/$v.cpu"
-    printf '  rep %d %-16s %9s replies/s  %6s cpu-s per 1M replies\n' "$r" "$v" \
+    printf '  rep %d %-24s %9s replies/s  %6s cpu-s per 1M replies\n' "$r" "$v" \
       "$(kv "$bench_tmp/out" replies_per_s)" "$(kv "$bench_tmp/out" server_cpu_s_per_million)" >&2
   done
 done
 
 echo
 echo "echo over loopback, server on core 0, shoal-load on core 1, ${reps} runs x ${dur}s, medians:"
-printf '  %-16s %12s %22s\n' variant replies/s "cpu-s per 1M replies"
+printf '  %-24s %12s %22s\n' variant replies/s "cpu-s per 1M replies"
 for v in "${variants[@]}"; do
-  printf '  %-16s %12.0f %22.3f\n' "$v" "$(median "$bench_tmp/$v.rps")" "$(median "$bench_tmp/$v.cpu")"
+  printf '  %-24s %12.0f %22.3f\n' "$v" "$(median "$bench_tmp/$v.rps")" "$(median "$bench_tmp/$v.cpu")"
 done
 echo "  (engine_2shards: shards on cores 0 and 1, sharing core 1 with the client)"
 
