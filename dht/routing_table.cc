@@ -118,45 +118,60 @@ void routing_table::collect_sorted(const target& t, std::uint64_t tprefix, const
     });
 }
 
-// Ordering by distance to t, with d = first differing bit of t and our id:
-//   row d                  (agree with t through bit d: nearest)
-//   rows d+1 .. 255        (differ from t exactly at bit d), merged
-//   rows d-1, d-2, .. 0    (differ from t at bit i: each row farther)
+// Order of rows by distance to t, with d = first_diff_bit(t, self):
+//   1. row d: its nodes agree with t on bits [0, d], the most any node can;
+//   2. rows r > d agree with self (so differ from t) at bit d. Row r's nodes
+//      equal self on bits (d, r) and differ from it at r: if t also differs
+//      from self at r they match t there and are closer than every deeper
+//      row, otherwise they are farther. So rows r > d with bit r of t != self
+//      come in ascending r, then those with bit r of t == self in descending r;
+//   3. rows r < d in descending r (a node in row r first differs from t at r).
+// Each row is sorted on its own (at most k nodes), and the walk stops once
+// `out` is full, so a lookup never sorts more than a row.
 std::size_t routing_table::closest(const target& t, std::span<std::uint32_t> out) const noexcept {
     const std::size_t want = out.size();
     if (want == 0 || _size == 0) return 0;
     const int d = first_diff_bit(t, _self);
     const std::uint64_t tp = id_prefix(t);
     auto& buf = _scratch;
-    buf.clear();
     std::size_t n = 0;
-    auto emit = [&]() {
-        for (std::size_t i = 0; i < buf.size() && n < want; ++i) out[n++] = buf[i].second;
+    auto take = [&](int r) {
         buf.clear();
-    };
-    collect_sorted(t, tp, _rows[static_cast<std::size_t>(d)], buf);
-    emit();
-    if (n < want && d < row_count - 1) {
-        for (int w = (d + 1) >> 6; w < 4; ++w) {
-            std::uint64_t bits = _nonempty[static_cast<std::size_t>(w)];
-            if (w == (d + 1) >> 6) bits &= ~std::uint64_t{0} << ((d + 1) & 63);
-            while (bits) {
-                int r = w * 64 + __builtin_ctzll(bits);
-                bits &= bits - 1;
-                for (auto s : _rows[static_cast<std::size_t>(r)]) buf.emplace_back(_slab[s].prefix ^ tp, s);
-            }
-        }
-        std::sort(buf.begin(), buf.end(), [&](const auto& a, const auto& b) {
-            if (a.first != b.first) return a.first < b.first;
-            return compare_distance(t, _slab[a.second].id, _slab[b.second].id) < 0;
-        });
-        emit();
-    }
-    for (int r = d - 1; r >= 0 && n < want; --r) {
-        if (_rows[static_cast<std::size_t>(r)].empty()) continue;
         collect_sorted(t, tp, _rows[static_cast<std::size_t>(r)], buf);
-        emit();
+        for (std::size_t i = 0; i < buf.size() && n < want; ++i) out[n++] = buf[i].second;
+    };
+    auto t_differs_at = [&](int r) {
+        const auto byte = static_cast<std::size_t>(r >> 3);
+        return ((t[byte] ^ _self[byte]) >> (7 - (r & 7))) & 1;
+    };
+    take(d);
+    // Rows d+1..255 that hold nodes, ascending.
+    auto next_row = [&](int from) {
+        for (int w = from >> 6; w < 4; ++w) {
+            std::uint64_t bits = _nonempty[static_cast<std::size_t>(w)];
+            if (w == from >> 6) bits &= ~std::uint64_t{0} << (from & 63);
+            if (bits) return w * 64 + __builtin_ctzll(bits);
+        }
+        return row_count;
+    };
+    // Rows at or below `from` that hold nodes, descending (-1 when none).
+    auto prev_row = [&](int from) {
+        for (int w = from >> 6; w >= 0; --w) {
+            std::uint64_t bits = _nonempty[static_cast<std::size_t>(w)];
+            if (w == from >> 6 && (from & 63) != 63) bits &= (std::uint64_t{1} << ((from & 63) + 1)) - 1;
+            if (bits) return w * 64 + 63 - __builtin_clzll(bits);
+        }
+        return -1;
+    };
+    if (d < row_count - 1) {
+        for (int r = next_row(d + 1); r < row_count && n < want; r = r + 1 < row_count ? next_row(r + 1) : row_count) {
+            if (t_differs_at(r)) take(r);
+        }
+        for (int r = prev_row(row_count - 1); r > d && n < want; r = prev_row(r - 1)) {
+            if (!t_differs_at(r)) take(r);
+        }
     }
+    for (int r = d > 0 ? prev_row(d - 1) : -1; r >= 0 && n < want; r = r > 0 ? prev_row(r - 1) : -1) take(r);
     return n;
 }
 

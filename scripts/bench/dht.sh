@@ -8,8 +8,11 @@
 # targets. Servers are pinned to core 0. Runs alternate and the figures are
 # medians.
 #
+# Then routing_table::closest() on its own (bench/dht/routing_table_bench.cc).
+#
 # Ends with: find_node_replies_per_s, echo_replies_per_s, find_node_vs_echo,
-#            find_node_cpu_s_per_million, echo_cpu_s_per_million, find_node_p99_ms
+#            find_node_cpu_s_per_million, echo_cpu_s_per_million, find_node_p99_ms,
+#            closest20_full_table_ns, closest20_half_table_ns, closest20_half_vs_sort_all
 set -euo pipefail
 bin=${SHOAL_BIN:?run through scripts/bench.sh}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -44,9 +47,18 @@ echo "FIND_NODE (random targets, 300-node table) vs engine echo, ${reps} runs x 
 printf '  find_node  %9.0f replies/s  %.3f cpu-s per 1M replies  p99 %.3f ms\n' "$fn" "$(median "$bench_tmp/fn.cpu")" "$(median "$bench_tmp/fn.p99")"
 printf '  echo       %9.0f replies/s  %.3f cpu-s per 1M replies\n' "$echo_rps" "$(median "$bench_tmp/echo.cpu")"
 echo
+echo "routing_table::closest(target, 20), median of 3 (Google Benchmark; SortAll20 = partial sort of every node):"
+"$bin/dht_bench" --benchmark_min_time=0.1 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_format=csv 2>/dev/null | sed -n 's/^"\(BM_[^"]*\)_median",[^,]*,\([^,]*\),.*/\1 \2/p' > "$bench_tmp/micro"
+while read -r name ns; do printf '  %-36s %8.0f ns\n' "$name" "$ns"; done < "$bench_tmp/micro"
+micro() { awk -v n="$1" '$1 == n {printf "%.0f", $2}' "$bench_tmp/micro"; }
+echo
 echo "find_node_replies_per_s=$fn"
 echo "echo_replies_per_s=$echo_rps"
 echo "find_node_vs_echo=$(ratio "$fn" "$echo_rps")"
 echo "find_node_cpu_s_per_million=$(median "$bench_tmp/fn.cpu")"
 echo "echo_cpu_s_per_million=$(median "$bench_tmp/echo.cpu")"
 echo "find_node_p99_ms=$(median "$bench_tmp/fn.p99")"
+echo "closest20_full_table_ns=$(micro BM_RoutingTable_Closest20/100)"
+echo "closest20_half_table_ns=$(micro BM_RoutingTable_Closest20/50)"
+echo "closest20_half_vs_sort_all=$(ratio "$(micro BM_RoutingTable_SortAll20/50)" "$(micro BM_RoutingTable_Closest20/50)")"

@@ -55,16 +55,32 @@ TEST(RoutingTable, RefusesSelfAndReportsFullRows) {
     EXPECT_EQ(t.size(), 20u);
 }
 
-TEST(RoutingTable, ClosestIsExactXorOrderAgainstBruteForce) {
-    const std::uint64_t seed = 4242;
-    SCOPED_TRACE(testing::Message() << "seed=" << seed);
+// Fills a table with random ids and ids near our own (deep rows), keeps
+// `keep_pct` percent of them (sparse rows take the walk down other paths),
+// and checks closest() against sorting every node by distance.
+void check_closest_against_brute_force(std::uint64_t seed, unsigned keep_pct) {
+    SCOPED_TRACE(testing::Message() << "seed=" << seed << " keep=" << keep_pct << "%");
     base::prng r(seed);
     auto self = random_id(r);
     dht::routing_table t(self, 20);
     std::vector<dht::node_id> all;
     for (std::uint32_t i = 0; i < 3000; ++i) {
         auto id = random_id(r);
+        if (i % 3 == 0) {  // near us: our id with a random tail from a random depth on
+            auto a = self.array();
+            const std::size_t from = r.below(32);
+            for (std::size_t b = from; b < 32; ++b) a[b] = static_cast<std::uint8_t>(r.below(256));
+            id = dht::node_id(a);
+        }
         if (t.add(id, addr_of(i), 1) == dht::routing_table::add_result::added) all.push_back(id);
+    }
+    std::vector<dht::node_id> kept;
+    for (const auto& id : all) {
+        if (r.below(100) < keep_pct) {
+            kept.push_back(id);
+        } else {
+            ASSERT_TRUE(t.remove(id));
+        }
     }
     // Some targets near our own id (deep rows), some random, one equal to ours.
     std::vector<dht::target> targets;
@@ -79,13 +95,19 @@ TEST(RoutingTable, ClosestIsExactXorOrderAgainstBruteForce) {
         for (std::size_t k : {1u, 5u, 20u, 64u}) {
             std::vector<std::uint32_t> out(k);
             out.resize(t.closest(tgt, out));
-            auto expect = all;
+            auto expect = kept;
             std::sort(expect.begin(), expect.end(),
                       [&](const auto& a, const auto& b) { return dht::compare_distance(tgt, a, b) < 0; });
             expect.resize(std::min(k, expect.size()));
             ASSERT_EQ(out.size(), expect.size());
             for (std::size_t i = 0; i < out.size(); ++i) ASSERT_EQ(t.at(out[i]).id, expect[i]) << "rank " << i;
         }
+    }
+}
+
+TEST(RoutingTable, ClosestIsExactXorOrderAgainstBruteForce) {
+    for (std::uint64_t seed : {4242u, 7u, 99u}) {
+        for (unsigned keep : {100u, 30u, 5u, 1u}) check_closest_against_brute_force(seed, keep);
     }
 }
 
