@@ -7,8 +7,11 @@
 #     same for 100k records spread over 65k topics (one or two per topic);
 #   - LOOKUP replies/s against the 100k records (20 random records a reply),
 #     beside FIND_NODE replies/s on the same node with a 300-node table;
-#   - ANNOUNCE handled/s with single (libsodium) verification, beside
-#     libsodium's verification rate on the same core in the same run.
+#   - ANNOUNCE handled/s with single (libsodium) verification (shoald
+#     --verify single), beside libsodium's verification rate on the same
+#     core in the same run.
+# The fake nodes of --populate live as long as the shoal-load that made
+# them, so every measured LOOKUP and FIND_NODE run brings its own.
 # Ends with: lookup_rps, find_node_rps, lookup_vs_find_node, announce_per_s,
 #   libsodium_verifies_per_s, announce_vs_libsodium, bytes_per_record,
 #   bytes_per_record_sparse
@@ -42,14 +45,16 @@ echo "  bytes per record: $dense (100 topics), $sparse (one or two per topic)" >
 "$bin/verify_rate" --cpu 0 --seconds 1 > "$bench_tmp/v0"
 
 port=$(next_port)
-start_server "$port" "$bin/shoald" --host 127.0.0.1 --port "$port" --public-host 127.0.0.1 --cpus 0 --stats-interval 0
+start_server "$port" "$bin/shoald" --host 127.0.0.1 --port "$port" --public-host 127.0.0.1 --cpus 0 --stats-interval 0 \
+  --verify single
 load --target "127.0.0.1:$port" --mix lookup --populate 300 --topics 100 --keys 1000 --preload "$records" --flows 16 \
   --window 8 --duration 0.3 --warmup 0 > /dev/null
 for r in $(seq 1 "$reps"); do
-  load --target "127.0.0.1:$port" --mix lookup --topics 100 --keys 1000 --flows 64 --window 16 --duration "$dur" --warmup 0.5 \
+  load --target "127.0.0.1:$port" --mix lookup --populate 300 --topics 100 --keys 1000 --flows 64 --window 16 \
+    --duration "$dur" --warmup 0.5 \
     --server-pid "$server_pid" > "$bench_tmp/out"
   kv "$bench_tmp/out" replies_per_s >> "$bench_tmp/lookup"
-  load --target "127.0.0.1:$port" --mix find_node --flows 64 --window 16 --duration "$dur" --warmup 0.5 \
+  load --target "127.0.0.1:$port" --mix find_node --populate 300 --flows 64 --window 16 --duration "$dur" --warmup 0.5 \
     --server-pid "$server_pid" > "$bench_tmp/out"
   kv "$bench_tmp/out" replies_per_s >> "$bench_tmp/find_node"
   load --target "127.0.0.1:$port" --mix announce --topics 100 --keys 1000 --flows 16 --window 8 --duration "$dur" --warmup 0.5 \

@@ -4,8 +4,9 @@
 # shoald and the JavaScript reference node (npm hyperdht, pinned; run by
 # bench/js/hyperdht_node.js) side by side. Each server in turn is pinned to
 # core 0 and given the same state -- a routing table filled by 300 fake nodes
-# that answer pings (shoal-load --populate) and 1000 records on one topic --
-# then loaded by the same shoal-load on core 1 with FIND_NODE (random
+# that answer pings (shoal-load --populate, in every measured run: the fake
+# nodes live only as long as the shoal-load that made them) and 1000 records
+# on one topic -- then loaded by the same shoal-load on core 1 with FIND_NODE (random
 # targets), LOOKUP (that topic: 20 random records a reply) and ANNOUNCE
 # (pre-signed; shoald verifies in batches). shoald also runs with 2 shards
 # (cores 0 and 1, the second shared with the client). Runs alternate;
@@ -38,7 +39,8 @@ for r in $(seq 1 "$reps"); do
     load --target "127.0.0.1:$port" --mix lookup --populate 300 --preload 1000 --flows 16 --window 4 --duration 0.5 --warmup 0 > /dev/null
     for mix in "${mixes[@]}"; do
       if [ "$mix" = announce ]; then shape=(--flows 16 --window 16); else shape=(--flows 64 --window 16); fi
-      load --target "127.0.0.1:$port" --mix "$mix" "${shape[@]}" --duration "$dur" --warmup 1 --server-pid "$server_pid" > "$bench_tmp/out"
+      load --target "127.0.0.1:$port" --mix "$mix" "${shape[@]}" --populate 300 --duration "$dur" --warmup 1 \
+        --server-pid "$server_pid" > "$bench_tmp/out"
       for k in replies_per_s p99_ms server_cpu_s_per_million server_rss_kib; do
         kv "$bench_tmp/out" $k >> "$bench_tmp/$srv.$mix.$k"
       done
