@@ -38,6 +38,12 @@ Talk to it with the real HyperDHT client, e.g. list the nodes a client finds:
     const d = new DHT({ bootstrap: ['127.0.0.1:$base'], host: '127.0.0.1' });
     d.fullyBootstrapped().then(() => { console.log(d.toArray()); return d.destroy() })"
 
+or with shoal's own client:
+  $bin/shoal --bootstrap 127.0.0.1:$base status 127.0.0.1:$base
+  $bin/shoal --bootstrap 127.0.0.1:$base announce --topic-string hello --seed \$($bin/shoal keygen | sed -n 's/^seed *//p')
+  $bin/shoal --bootstrap 127.0.0.1:$base lookup --topic-string hello
+  $bin/shoal-load --target 127.0.0.1:$base --mix find_node=3,lookup=1 --duration 5
+
 Ctrl-C stops the network.
 EOT
 wait
