@@ -80,6 +80,7 @@ struct announce_view {
     std::uint64_t bump = 0;
 };
 [[nodiscard]] result<announce_view> decode_announce(bytes_view v) noexcept;
+void decode_announce(std::vector<std::byte>&&) = delete;  // the result views its input
 [[nodiscard]] std::vector<std::byte> encode_announce(const crypto::public_key& pk, std::span<const base::endpoint> relays,
                                                      const std::optional<crypto::hash32>& refresh,
                                                      const std::optional<crypto::signature>& sig, std::uint64_t bump);
@@ -95,6 +96,7 @@ struct lookup_reply_view {
     std::uint64_t bump = 0;
 };
 [[nodiscard]] result<lookup_reply_view> decode_lookup_reply(bytes_view v) noexcept;
+void decode_lookup_reply(std::vector<std::byte>&&) = delete;  // the result views its input
 // count, the already-encoded peer records concatenated, bump.
 [[nodiscard]] std::vector<std::byte> encode_lookup_reply(std::span<const bytes_view> encoded_peers, std::uint64_t bump);
 
@@ -105,6 +107,7 @@ struct mutable_put_view {
     crypto::signature sig;
 };
 [[nodiscard]] result<mutable_put_view> decode_mutable_put(bytes_view v) noexcept;
+void decode_mutable_put(std::vector<std::byte>&&) = delete;  // the result views its input
 [[nodiscard]] std::vector<std::byte> encode_mutable_put(const crypto::public_key& pk, std::uint64_t seq, bytes_view value,
                                                         const crypto::signature& sig);
 
@@ -114,6 +117,7 @@ struct mutable_get_view {
     crypto::signature sig;
 };
 [[nodiscard]] result<mutable_get_view> decode_mutable_get_response(bytes_view v) noexcept;
+void decode_mutable_get_response(std::vector<std::byte>&&) = delete;  // the result views its input
 [[nodiscard]] std::vector<std::byte> encode_mutable_get_response(std::uint64_t seq, bytes_view value,
                                                                  const crypto::signature& sig);
 // 64 bytes: NS_MUTABLE_PUT || H(uint(seq) || buffer(value)).
@@ -126,6 +130,7 @@ struct handshake_view {
     std::optional<base::endpoint> relay_address;
 };
 [[nodiscard]] result<handshake_view> decode_handshake(bytes_view v) noexcept;
+void decode_handshake(std::vector<std::byte>&&) = delete;  // the result views its input
 [[nodiscard]] std::vector<std::byte> encode_handshake(std::uint64_t mode, bytes_view noise,
                                                       const std::optional<base::endpoint>& peer_address,
                                                       const std::optional<base::endpoint>& relay_address);
@@ -137,6 +142,7 @@ struct holepunch_view {
     std::optional<base::endpoint> peer_address;
 };
 [[nodiscard]] result<holepunch_view> decode_holepunch(bytes_view v) noexcept;
+void decode_holepunch(std::vector<std::byte>&&) = delete;  // the result views its input
 [[nodiscard]] std::vector<std::byte> encode_holepunch(std::uint64_t mode, std::uint64_t id, bytes_view payload,
                                                       const std::optional<base::endpoint>& peer_address);
 
@@ -147,5 +153,6 @@ struct plugin_request_view {
     std::optional<bytes_view> value;
 };
 [[nodiscard]] result<plugin_request_view> decode_plugin_request(bytes_view v) noexcept;
+void decode_plugin_request(std::vector<std::byte>&&) = delete;  // the result views its input
 
 }  // namespace dht::hyper

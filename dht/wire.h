@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "base/endpoint.h"
 #include "base/result.h"
@@ -76,7 +77,9 @@ struct response_view {
 // Returns the frame type of a datagram the size checks passed, or an error.
 [[nodiscard]] base::result<std::uint8_t, wire_errc> frame_type(base::bytes_view datagram) noexcept;
 [[nodiscard]] base::result<request_view, wire_errc> decode_request(base::bytes_view datagram) noexcept;
+void decode_request(std::vector<std::byte>&&) = delete;  // the result views its input
 [[nodiscard]] base::result<response_view, wire_errc> decode_response(base::bytes_view datagram) noexcept;
+void decode_response(std::vector<std::byte>&&) = delete;  // the result views its input
 
 // What to encode. Pointers and views are borrowed for the call only.
 struct request_out {

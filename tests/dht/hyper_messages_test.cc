@@ -91,7 +91,9 @@ TEST(HyperMessages, MutableSignableSignatureAndEncodingsMatchTheReference) {
     EXPECT_EQ(base::to_hex(sig), v["signature"].get<std::string>());
     EXPECT_EQ(hex(hyper::encode_mutable_put(kp.pk, 5, value, sig)), v["putRequest"].get<std::string>());
     EXPECT_EQ(hex(hyper::encode_mutable_get_response(5, value, sig)), v["getResponse"].get<std::string>());
-    auto put = hyper::decode_mutable_put(unhex(v["putRequest"]));
+    // The decoded message views the bytes it came from: keep them alive.
+    const auto put_bytes = unhex(v["putRequest"]);
+    auto put = hyper::decode_mutable_put(put_bytes);
     ASSERT_TRUE(put);
     EXPECT_EQ(put->seq, 5u);
     EXPECT_EQ(put->pk, kp.pk);

@@ -82,12 +82,14 @@ TEST(Wire, DecodesTheAnnotatedFindNodeResponse) {
 
 TEST(Wire, InternalFlagSeparatesPingFromPeerHandshake) {
     auto v2 = test::load_vectors("vectors-2.json");
-    auto ping = dht::decode_request(test::unhex(v2["ping_request_ephemeral"]["hex"]));
+    const auto ping_bytes = test::unhex(v2["ping_request_ephemeral"]["hex"]);
+    auto ping = dht::decode_request(ping_bytes);
     ASSERT_TRUE(ping);
     EXPECT_TRUE(ping->internal);
     EXPECT_EQ(ping->command, 0u);
     auto v4 = test::load_vectors("vectors-4.json");
-    auto hs = dht::decode_request(test::unhex(v4["1_client_to_relay_PEER_HANDSHAKE_FROM_CLIENT"]["hex"]));
+    const auto hs_bytes = test::unhex(v4["1_client_to_relay_PEER_HANDSHAKE_FROM_CLIENT"]["hex"]);
+    auto hs = dht::decode_request(hs_bytes);
     ASSERT_TRUE(hs);
     EXPECT_FALSE(hs->internal);
     EXPECT_EQ(hs->command, 0u);
