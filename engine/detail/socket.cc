@@ -148,7 +148,10 @@ base::result<void, std::string> attach_steering(int fd, const steering_rule& rul
         prog[1].jf = static_cast<std::uint8_t>(hash - 2);
         prog[3].jf = static_cast<std::uint8_t>(hash - 4);
     }
-    sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
+    sock_fprog fprog;
+    std::memset(&fprog, 0, sizeof fprog);  // the padding after `len` goes to the kernel too
+    fprog.len = static_cast<unsigned short>(prog.size());
+    fprog.filter = prog.data();
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog, sizeof fprog) != 0) {
         return base::fail(std::string("SO_ATTACH_REUSEPORT_CBPF: ") + std::strerror(errno));
     }
