@@ -31,8 +31,22 @@ run_phase() {
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" --target "$target" -- -k 0
   echo "== $preset: test" >&2
-  ctest --preset "$preset" -j "$jobs" --timeout 600
+  if ! ctest --preset "$preset" -j "$jobs" --timeout 600; then
+    show_failures "build/$preset/Testing/Temporary/LastTest.log"
+    echo "test.sh: $preset failed" >&2
+    exit 1
+  fi
   summary+=("$preset: passed in $((SECONDS - t0)) s")
+}
+
+# The lines that say why each failed test failed, printed last so that they end
+# up in the tail of a CI log.
+show_failures() {
+  local log=$1
+  [ -f "$log" ] || return 0
+  echo "== why the failed tests failed (from $log)" >&2
+  grep -E '^FAIL |Failure$|^Expected|^  Actual|^Value of|^Which is|^ +Which is|actual: |^\[  FAILED  \]|ERROR: |Sanitizer|runtime error' "$log" |
+    grep -v '^\[  FAILED  \] [0-9]* tests\?, listed below' | tail -n 40 >&2 || true
 }
 
 for p in "${phases[@]}"; do

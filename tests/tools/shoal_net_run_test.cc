@@ -48,10 +48,10 @@ struct outcome {
 class tool {
 public:
     // `as_nobody`: run it as uid/gid 65534 (from root), to see what a normal user sees.
-    explicit tool(const std::vector<std::string>& args, bool as_nobody = false) {
+    explicit tool(const std::vector<std::string>& args, bool as_nobody = false, const std::string& bin = SHOAL_NET_BIN) {
         int out[2], err[2];
         if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return;
-        std::vector<std::string> argv = {SHOAL_NET_BIN};
+        std::vector<std::string> argv = {bin};
         argv.insert(argv.end(), args.begin(), args.end());
         std::vector<char*> cargv;
         for (auto& a : argv) cargv.push_back(a.data());
@@ -125,8 +125,8 @@ private:
 };
 
 outcome run(const std::vector<std::string>& args, std::chrono::seconds limit = std::chrono::seconds(50),
-            bool as_nobody = false) {
-    tool t(args, as_nobody);
+            bool as_nobody = false, const std::string& bin = SHOAL_NET_BIN) {
+    tool t(args, as_nobody, bin);
     return t.finish(limit);
 }
 
@@ -229,7 +229,19 @@ TEST(ShoalNet, PortInUseIsAnError) {
 // As root, the binary runs as `nobody` to see it.
 TEST(ShoalNet, ProcessLossWithoutRootExits2) {
     const std::vector<std::string> args = {"--nodes", "2", "--base-port", "23050", "--loss", "5"};
-    const auto o = run(args, std::chrono::seconds(10), ::geteuid() == 0);
+    const bool root = ::geteuid() == 0;
+    // `nobody` may not reach the build folder (a clone under a private mktemp
+    // folder, say): it runs a copy from a folder anyone can enter.
+    const scratch_dir dir;
+    std::string bin = SHOAL_NET_BIN;
+    if (root) {
+        fs::permissions(dir.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec);
+        bin = dir.file("shoal-net");
+        fs::copy_file(SHOAL_NET_BIN, bin);
+        fs::copy_file(fs::path(SHOAL_NET_BIN).parent_path() / "shoald", dir.file("shoald"));
+    }
+    const auto o = run(args, std::chrono::seconds(10), root, bin);
     if (o.code == 126) GTEST_SKIP() << "cannot drop root here";
     EXPECT_EQ(o.code, 2) << describe(o);
     EXPECT_NE(o.err.find("needs root"), std::string::npos) << describe(o);
