@@ -289,6 +289,9 @@ int main(int argc, char** argv) {
     outcome out;
     tools::node_service* svc_ptr = nullptr;
     std::atomic<tools::node_service*> svc_atomic{nullptr};
+    // What a request holds by raw pointer lives here, past the service (declared
+    // before it, so destroyed after its threads are joined).
+    std::shared_ptr<void> keep_alive;
     auto finish = [&](outcome o) {
         out = std::move(o);
         finished.store(true);
@@ -384,7 +387,8 @@ int main(int argc, char** argv) {
                 }
             };
             auto p = std::make_shared<probe>();
-            p->report = [report, p](outcome o) { report(std::move(o)); };
+            p->report = report;
+            keep_alive = p;
             p->want_table = status->parsed();
             p->n = &n;
             p->to = *node_ep;
