@@ -20,6 +20,21 @@ std::vector<std::byte> encode_uint(std::uint64_t v) {
     return {b.begin(), b.begin() + static_cast<std::ptrdiff_t>(w.size())};
 }
 
+// The commit of a value put: the same bytes to every closest node that gave a token.
+commit_fn commit_value(h::command c, const target& tgt, std::vector<std::byte> value) {
+    auto v = std::make_shared<const std::vector<std::byte>>(std::move(value));
+    return [c, tgt, v](const query_reply& r) -> std::optional<rpc_request> {
+        if (!r.tok) return std::nullopt;
+        rpc_request req;
+        req.to = r.from;
+        req.command = cmd(c);
+        req.tgt = tgt;
+        req.tok = r.tok;
+        req.value = *v;
+        return req;
+    };
+}
+
 op_result summary(const query_result& r) {
     op_result o;
     o.ok = r.ok;
@@ -176,22 +191,12 @@ void client::find_peer(const crypto::public_key& pk, std::function<void(const lo
 void client::mutable_put(const crypto::keypair& keys, std::vector<std::byte> value, std::uint64_t seq,
                          std::function<void(const op_result&)> done) {
     const auto sig = crypto::sign(h::mutable_signable(seq, value), keys.sk);
-    auto signed_put = std::make_shared<std::vector<std::byte>>(h::encode_mutable_put(keys.pk, seq, value, sig));
     const target tgt = hash(keys.pk.bytes());
     query_spec q;
     q.tgt = tgt;
     q.command = cmd(h::command::mutable_get);
     q.value = encode_uint(0);
-    q.commit = [tgt, signed_put](const query_reply& r) -> std::optional<rpc_request> {
-        if (!r.tok) return std::nullopt;
-        rpc_request req;
-        req.to = r.from;
-        req.command = cmd(h::command::mutable_put);
-        req.tgt = tgt;
-        req.tok = r.tok;
-        req.value = *signed_put;
-        return req;
-    };
+    q.commit = commit_value(h::command::mutable_put, tgt, h::encode_mutable_put(keys.pk, seq, value, sig));
     q.on_done = [done = std::move(done)](const query_result& r) { done(summary(r)); };
     _node.start_query(std::move(q));
 }
@@ -216,20 +221,10 @@ void client::mutable_get(const crypto::public_key& pk, std::uint64_t min_seq,
 
 void client::immutable_put(std::vector<std::byte> value, std::function<void(const op_result&, const target&)> done) {
     const target tgt = hash(value);
-    auto v = std::make_shared<std::vector<std::byte>>(std::move(value));
     query_spec q;
     q.tgt = tgt;
     q.command = cmd(h::command::immutable_get);
-    q.commit = [tgt, v](const query_reply& r) -> std::optional<rpc_request> {
-        if (!r.tok) return std::nullopt;
-        rpc_request req;
-        req.to = r.from;
-        req.command = cmd(h::command::immutable_put);
-        req.tgt = tgt;
-        req.tok = r.tok;
-        req.value = *v;
-        return req;
-    };
+    q.commit = commit_value(h::command::immutable_put, tgt, std::move(value));
     q.on_done = [tgt, done = std::move(done)](const query_result& r) { done(summary(r), tgt); };
     _node.start_query(std::move(q));
 }
