@@ -196,18 +196,26 @@ void hyperdht::lookup(const incoming& in) noexcept {
     }
     bump(hctr::lookup);
     const store::key k = key(*in.req.tgt);
-    std::array<store::peer_record, 20> recs;
-    std::size_t n = _store.lookup(k, recs, _rnd);
-    if (n < recs.size()) {
-        if (const store::route* r = _store.get_route(k)) recs[n++] = r->record;
-    }
-    std::array<std::byte, 1600> buf;  // 20 peers of <= 51 bytes, count and bump
+    // The reply value: count, up to 20 peers, bump. The store writes its
+    // records already encoded, after the one-byte count (the count is at
+    // most 20, and a compact uint below 0xfd is one byte).
+    constexpr std::size_t max_peers = 20;
+    constexpr std::size_t peers_room = max_peers * store::record_store::max_wire_record;
+    std::array<std::byte, 1 + peers_room + 9> buf;
+    const auto sample = _store.lookup_wire(k, max_peers, std::span(buf).subspan(1, peers_room), _rnd);
     base::byte_writer w(buf);
+    (void)w.skip(1 + sample.bytes);
+    std::size_t n = sample.count;
+    if (n < max_peers) {
+        if (const store::route* r = _store.get_route(k)) {
+            write_peer(w, r->record);
+            ++n;
+        }
+    }
     reply_opts o;
     if (n) {
-        ce::write_uint(w, n);
-        for (std::size_t i = 0; i < n; ++i) write_peer(w, recs[i]);
-        ce::write_uint(w, _store.bump(k));
+        buf[0] = std::byte(n);
+        ce::write_uint(w, sample.bump);
         if (w.ok()) o.value = w.written();
     }
     _node.reply(in, o);

@@ -1,7 +1,9 @@
 #include "store/record_store.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "base/byte_writer.h"
 #include "base/hash.h"
@@ -198,40 +200,63 @@ bool record_store::remove_record(const target& t, const crypto::public_key& pk) 
     return true;
 }
 
-std::size_t record_store::lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const {
+record_store::wire_sample record_store::lookup_wire(const target& t, std::size_t max, std::span<std::byte> out,
+                                                    base::prng& rnd) const {
+    static_assert(std::is_standard_layout_v<record>);
+    static_assert(offsetof(record, relay_count) == 32 && offsetof(record, relays) == 33,
+                  "a record's head must be its wire encoding");
+    wire_sample res;
     const std::uint32_t tid = find_topic(t);
-    if (tid == detail::id_index::none || out.empty()) return 0;
+    if (tid == detail::id_index::none) return res;
+    if (auto it = _bumps.find(tid); it != _bumps.end()) res.bump = it->second;
     const id_list& ids = _topics[tid].ids;
     const std::uint32_t n = ids.size();
-    auto emit = [&](std::size_t slot, std::uint32_t rid) {
-        const record& rec = _records[rid];
-        peer_record& p = out[slot];
-        p.pk = rec.pk;
-        p.relay_count = rec.relay_count;
-        for (std::size_t i = 0; i < rec.relay_count; ++i) {
-            const std::uint8_t* a = rec.relays.data() + 6 * i;
-            p.relays[i] = base::endpoint::v4(a[0], a[1], a[2], a[3], static_cast<std::uint16_t>(a[4] | a[5] << 8));
+    // Floyd's sampling: k distinct indices out of n, uniformly; all of them
+    // when there are no more than k.
+    std::array<std::uint32_t, 64> picked;
+    const std::size_t k = std::min({max, picked.size(), std::size_t{n}, out.size() / max_wire_record});
+    if (k == n) {
+        for (std::uint32_t i = 0; i < n; ++i) picked[i] = i;
+    } else {
+        std::size_t have = 0;
+        for (std::uint32_t j = n - static_cast<std::uint32_t>(k); j < n; ++j) {
+            auto x = static_cast<std::uint32_t>(rnd.below(std::uint64_t{j} + 1));
+            std::uint32_t* end = picked.data() + have;
+            picked[have++] = std::find(picked.data(), end, x) != end ? j : x;
         }
-    };
-    if (n <= out.size()) {
-        for (std::uint32_t i = 0; i < n; ++i) emit(i, ids.data()[i]);
-        return n;
-    }
-    // Floyd's sampling: out.size() distinct indices out of n, uniformly.
-    std::array<std::uint32_t, 64> picked{};
-    const std::size_t k = std::min(out.size(), picked.size());
-    std::size_t have = 0;
-    for (std::uint32_t j = n - static_cast<std::uint32_t>(k); j < n; ++j) {
-        auto x = static_cast<std::uint32_t>(rnd.below(std::uint64_t{j} + 1));
-        const bool dup = std::find(picked.begin(), picked.begin() + static_cast<std::ptrdiff_t>(have), x) !=
-                         picked.begin() + static_cast<std::ptrdiff_t>(have);
-        picked[have++] = dup ? j : x;
     }
     // The picked records are scattered over the whole store: start every
     // cache miss (one line each) before waiting on the first.
-    for (std::size_t i = 0; i < k; ++i) __builtin_prefetch(&_records[ids.data()[picked[i]]]);
-    for (std::size_t i = 0; i < k; ++i) emit(i, ids.data()[picked[i]]);
-    return k;
+    const std::uint32_t* id = ids.data();
+    for (std::size_t i = 0; i < k; ++i) __builtin_prefetch(&_records[id[picked[i]]]);
+    std::byte* w = out.data();
+    for (std::size_t i = 0; i < k; ++i) {
+        const record& rec = _records[id[picked[i]]];
+        // Copy the longest form, keep what this record uses: one fixed-size
+        // copy instead of a variable one. `out` has room for the longest.
+        std::memcpy(w, &rec, max_wire_record);
+        w += 33 + 6 * std::size_t{rec.relay_count};
+    }
+    res.count = k;
+    res.bytes = static_cast<std::size_t>(w - out.data());
+    return res;
+}
+
+std::size_t record_store::lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const {
+    std::array<std::byte, 64 * max_wire_record> buf;
+    const wire_sample s = lookup_wire(t, out.size(), buf, rnd);
+    std::span<const std::byte> rest(buf.data(), s.bytes);
+    for (std::size_t i = 0; i < s.count; ++i) {
+        peer_record& r = out[i];
+        r.pk = crypto::public_key::from_span(rest.first(32));
+        r.relay_count = std::to_integer<std::uint8_t>(rest[32]);
+        for (std::size_t j = 0; j < r.relay_count; ++j) {
+            const auto* a = reinterpret_cast<const std::uint8_t*>(rest.data() + 33 + 6 * j);
+            r.relays[j] = base::endpoint::v4(a[0], a[1], a[2], a[3], static_cast<std::uint16_t>(a[4] | a[5] << 8));
+        }
+        rest = rest.subspan(33 + 6 * std::size_t{r.relay_count});
+    }
+    return s.count;
 }
 
 std::uint64_t record_store::bump(const target& t) const noexcept {

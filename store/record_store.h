@@ -89,6 +89,17 @@ public:
     // Up to out.size() records of t, a uniformly random subset when there
     // are more. Returns how many were written.
     std::size_t lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const;
+    // The same sample, written in wire form: each record as the HyperDHT
+    // peer encoding, pk[32] | relay count (1 byte) | count x (ip4[4] | port
+    // u16le), one after another. `out` needs room for max * max_wire_record
+    // bytes. Also returns the topic's bump, so a LOOKUP finds its topic once.
+    static constexpr std::size_t max_wire_record = 32 + 1 + 3 * 6;
+    struct wire_sample {
+        std::size_t count = 0;  // records written
+        std::size_t bytes = 0;  // bytes of out used
+        std::uint64_t bump = 0;
+    };
+    wire_sample lookup_wire(const target& t, std::size_t max, std::span<std::byte> out, base::prng& rnd) const;
     [[nodiscard]] std::uint64_t bump(const target& t) const noexcept;
     // Raises the topic's bump to v (only upward; no effect without a topic).
     void raise_bump(const target& t, std::uint64_t v) noexcept;
@@ -122,10 +133,12 @@ public:
 private:
     // One cache line each: a LOOKUP reads 20 records at random, and a record
     // that straddled two lines would cost two misses instead of one.
+    // pk, relay_count and relays are adjacent and in wire order, so a
+    // record's first 33 + 6 * relay_count bytes are its peer encoding.
     struct alignas(64) record {
         crypto::public_key pk;
-        std::array<std::uint8_t, 18> relays{};  // up to 3 addr4
         std::uint8_t relay_count = 0;
+        std::array<std::uint8_t, 18> relays{};  // up to 3 addr4: ip4, port u16le
         std::uint32_t expiry = 0;               // seconds since _epoch
         std::uint32_t topic = 0;
     };

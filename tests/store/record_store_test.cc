@@ -70,6 +70,44 @@ TEST(RecordStore, LookupReturnsARandomSubsetOfLargeTopics) {
     EXPECT_GT(seen.size(), 950u) << "every record gets served eventually";
 }
 
+TEST(RecordStore, LookupWireWritesThePeerEncodingAndTheBump) {
+    store::record_store s({}, t0, 1);
+    base::prng rnd(3);
+    s.put_record(key(1), rec(1, 0), t0);
+    s.put_record(key(1), rec(2, 3), t0);
+    s.raise_bump(key(1), 42);
+    // pk | relay count | relays as ip4 and port u16le, in any order.
+    auto encoding = [](const store::peer_record& r) {
+        std::vector<std::uint8_t> e(r.pk.data(), r.pk.data() + 32);
+        e.push_back(r.relay_count);
+        for (std::size_t i = 0; i < r.relay_count; ++i) {
+            auto o = r.relays[i].v4_octets();
+            e.insert(e.end(), o.begin(), o.end());
+            e.push_back(static_cast<std::uint8_t>(r.relays[i].port() & 0xff));
+            e.push_back(static_cast<std::uint8_t>(r.relays[i].port() >> 8));
+        }
+        return e;
+    };
+    auto a = encoding(rec(1, 0)), b = encoding(rec(2, 3));
+    std::array<std::byte, 20 * store::record_store::max_wire_record> buf;
+    const auto w = s.lookup_wire(key(1), 20, buf, rnd);
+    ASSERT_EQ(w.count, 2u);
+    ASSERT_EQ(w.bytes, a.size() + b.size());
+    EXPECT_EQ(w.bump, 42u);
+    std::vector<std::uint8_t> got(reinterpret_cast<const std::uint8_t*>(buf.data()),
+                                  reinterpret_cast<const std::uint8_t*>(buf.data()) + w.bytes);
+    std::vector<std::uint8_t> ab = a, ba = b;
+    ab.insert(ab.end(), b.begin(), b.end());
+    ba.insert(ba.end(), a.begin(), a.end());
+    EXPECT_TRUE(got == ab || got == ba);
+
+    // A short buffer caps the count; an unknown topic writes nothing.
+    EXPECT_EQ(s.lookup_wire(key(1), 20, std::span(buf).first(store::record_store::max_wire_record), rnd).count, 1u);
+    EXPECT_EQ(s.lookup_wire(key(1), 1, buf, rnd).count, 1u);
+    const auto none = s.lookup_wire(key(9), 20, buf, rnd);
+    EXPECT_EQ(none.count + none.bytes + none.bump, 0u);
+}
+
 TEST(RecordStore, EntriesExpireAfterTheirLifetime) {
     store::limits l;
     l.record_ttl = 60s;
