@@ -13,10 +13,11 @@ namespace h = hyper;
 
 const char* hctr_name(hctr c) noexcept {
     static constexpr std::array<const char*, hctr_count> names = {
-        "find_peer", "lookup", "announce", "unannounce", "mutable_put", "mutable_get", "immutable_put",
-        "immutable_get", "handshake_from_client", "handshake_from_relay", "handshake_from_server",
+        "find_peer", "lookup", "announce", "unannounce", "announce_refresh", "mutable_put", "mutable_get",
+        "immutable_put", "immutable_get", "handshake_from_client", "handshake_from_relay", "handshake_from_server",
         "holepunch_from_client", "holepunch_from_server", "forwarded_to_owner", "drop_no_target",
-        "drop_no_token", "drop_bad_value", "drop_bad_signature", "drop_not_persistent", "drop_relay_no_route",
+        "drop_no_token", "drop_bad_value", "drop_bad_signature", "drop_unknown_refresh", "drop_not_persistent",
+        "drop_relay_no_route",
         "drop_relay_rate_limited", "drop_plugin", "seq_reused", "seq_too_low", "store_full", "verify_deferred"};
     return names[static_cast<std::size_t>(c)];
 }
@@ -40,6 +41,7 @@ struct hyperdht::pending_write {
     store::peer_record record;
     bool announce_self = false;
     std::uint64_t bump = 0;
+    std::optional<crypto::hash32> refresh;  // remembered once the announce is applied
     // mutable_put
     std::uint64_t seq = 0;
     std::vector<std::byte> encoded;  // the mutableGetResponse to store
@@ -269,9 +271,11 @@ void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
         return;
     }
     auto ann = h::decode_announce(*in.req.value);
+    if (ann && !ann->peer && ann->refresh && !unannounce) {
+        refresh(in, *ann->refresh);
+        return;
+    }
     if (!ann || !ann->peer || !ann->sig) {
-        // A refresh-only announce (no peer) is part of a hash chain current
-        // reference clients do not send; it is not supported.
         bump(hctr::drop_bad_value);
         return;
     }
@@ -298,6 +302,7 @@ void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
     for (std::size_t i = 0; i < w.record.relay_count; ++i) w.record.relays[i] = relays[i];
     w.announce_self = crypto::blake2b_256(ann->peer->pk.bytes()) == crypto::hash32(in.req.tgt->array());
     w.bump = ann->bump;
+    if (!unannounce) w.refresh = ann->refresh;
     _verify(job, [this, w = std::move(w)](bool ok) {
         if (ok) {
             apply(w);
@@ -305,6 +310,30 @@ void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
             bump(hctr::drop_bad_signature);  // no reply, like the reference
         }
     });
+}
+
+// A refresh-only ANNOUNCE (spec §3.4): revealing r, whose hash an earlier
+// announce named as its refresh value, re-applies that announce without a
+// signature; the link then moves to r, so the next refresh must reveal r's
+// own preimage. The request is routed by its target like any other, so it
+// finds its link when it names the target of the announce that made it (the
+// reference keeps one table for all targets). A refresh renews an announce's
+// lifetime; it cannot change what was announced.
+void hyperdht::refresh(const incoming& in, const crypto::hash32& r) noexcept {
+    const auto link = _store.take_refresh(store::key(crypto::blake2b_256(r.bytes()).array()));
+    if (!link) {
+        bump(hctr::drop_unknown_refresh);  // no reply, like the reference
+        return;
+    }
+    bump(hctr::announce_refresh);
+    if (link->announce_self) {
+        _store.put_route(link->target, store::route{in.from, link->record}, in.now);
+        _store.remove_record(link->target, link->record.pk);
+    } else {
+        _store.put_record(link->target, link->record, in.now);
+    }
+    _store.put_refresh(store::key(r.array()), *link, in.now);
+    _node.reply(in, {.token = false, .closer = false});
 }
 
 void hyperdht::mutable_put(const incoming& in) noexcept {
@@ -381,6 +410,7 @@ void hyperdht::apply(const pending_write& w) noexcept {
                 const std::int64_t wall_ms = base::to_ms(now.time_since_epoch()) + _node.config().wall_offset_ms;
                 if (w.bump && static_cast<std::int64_t>(w.bump) <= wall_ms + max_bump_drift_ms) _store.raise_bump(k, w.bump);
             }
+            if (w.refresh) _store.put_refresh(store::key(w.refresh->array()), {k, w.record, w.announce_self}, now);
             _node.reply_to(w.tid, w.from, w.socket, &w.tgt, bare);
             return;
         case pending_write::kind::unannounce:

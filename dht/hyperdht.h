@@ -48,6 +48,7 @@ enum class hctr : std::uint8_t {
     lookup,
     announce,
     unannounce,
+    announce_refresh,       // a refresh-only ANNOUNCE re-applied a stored announce
     mutable_put,
     mutable_get,
     immutable_put,
@@ -62,6 +63,7 @@ enum class hctr : std::uint8_t {
     drop_no_token,
     drop_bad_value,         // the value did not decode or failed a cheap check
     drop_bad_signature,
+    drop_unknown_refresh,   // a refresh-only ANNOUNCE whose hash is not a stored link
     drop_not_persistent,    // answered UNKNOWN_COMMAND
     drop_relay_no_route,    // nowhere to forward a handshake/holepunch
     drop_relay_rate_limited,
@@ -132,6 +134,7 @@ private:
     void find_peer(const incoming& in) noexcept;
     void lookup(const incoming& in) noexcept;
     void announce(const incoming& in, bool unannounce) noexcept;
+    void refresh(const incoming& in, const crypto::hash32& r) noexcept;
     void mutable_put(const incoming& in) noexcept;
     void mutable_get(const incoming& in) noexcept;
     void immutable_put(const incoming& in) noexcept;

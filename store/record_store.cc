@@ -311,6 +311,43 @@ bool record_store::remove_route(const target& t) noexcept {
     return true;
 }
 
+// --- refresh chains ----------------------------------------------------------
+
+void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_time now) {
+    const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
+    std::uint32_t id = _refresh_index.find(hash(r), [&](std::uint32_t i) { return _refreshes[i].r == r; });
+    if (id == detail::id_index::none) {
+        while (_refreshes.size() >= _lim.max_refreshes && !_refresh_due.empty()) {
+            const due d = _refresh_due.front();
+            _refresh_due.pop_front();
+            if (_refreshes[d.id].expiry == d.expiry && d.expiry != 0) {
+                remove_refresh_id(d.id);
+                ++_evicted;
+            }
+        }
+        if (_refreshes.size() >= _lim.max_refreshes) return;
+        id = _refreshes.alloc();
+        _refreshes[id].r = r;
+        _refresh_index.insert(hash(r), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
+    }
+    _refreshes[id].link = l;
+    _refreshes[id].expiry = exp;
+    _refresh_due.push_back({exp, id});
+}
+
+std::optional<refresh_link> record_store::take_refresh(const key& r) noexcept {
+    const std::uint32_t id = _refresh_index.find(hash(r), [&](std::uint32_t i) { return _refreshes[i].r == r; });
+    if (id == detail::id_index::none) return std::nullopt;
+    refresh_link l = _refreshes[id].link;
+    remove_refresh_id(id);
+    return l;
+}
+
+void record_store::remove_refresh_id(std::uint32_t id) noexcept {
+    _refresh_index.erase(hash(_refreshes[id].r), id);
+    _refreshes.free(id);
+}
+
 // --- values --------------------------------------------------------------------
 
 std::uint32_t record_store::find_value(const target& t) const noexcept {
@@ -444,6 +481,14 @@ void record_store::expire(base::mono_time now) {
             ++_expired;
         }
     }
+    while (!_refresh_due.empty() && _refresh_due.front().expiry <= s) {
+        const due d = _refresh_due.front();
+        _refresh_due.pop_front();
+        if (_refreshes[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_refresh_id(d.id);
+            ++_expired;
+        }
+    }
     while (!_value_due.empty() && _value_due.front().expiry <= s) {
         const due d = _value_due.front();
         _value_due.pop_front();
@@ -459,6 +504,7 @@ store_stats record_store::stats() const noexcept {
     s.topics = _topics.size();
     s.records = _records.size();
     s.routes = _routes.size();
+    s.refreshes = _refreshes.size();
     s.value_bytes = _value_bytes;
     s.evicted = _evicted;
     s.expired = _expired;

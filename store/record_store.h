@@ -1,12 +1,13 @@
 // store/record_store.h -- one shard's part of the HyperDHT record store.
 //
-// Four kinds of entry, each keyed by a 32-byte target (spec §3.4):
+// Five kinds of entry, each keyed by 32 bytes (spec §3.4):
 //   topic records   target -> up to max_records_per_topic peer records {pk, <= 3 relays}
 //   routes          target (= H(pk)) -> {relay address, peer record}: "announce self"
+//   refresh links   refresh value -> {target, peer record, announce self?}
 //   mutable values  target (= H(pk)) -> {seq, encoded mutableGetResponse}
 //   immutable       target (= H(value)) -> value
 // plus a bump counter per topic. Every entry expires a fixed time after its
-// last write (records and routes 20 min, values 48 h by default; a read of a
+// last write (records, routes and refresh links 20 min, values 48 h by default; a read of a
 // value pushes its expiry out again, at most once per half lifetime, like the
 // reference's promote-on-get). Each kind has an entry cap and values a byte
 // cap; when full, the entry closest to expiry is evicted first.
@@ -51,6 +52,7 @@ struct limits {
     std::size_t max_records = 1'000'000;
     std::size_t max_records_per_topic = 100'000;
     std::size_t max_routes = 250'000;
+    std::size_t max_refreshes = 250'000;  // refresh-chain links; they live as long as records
     std::size_t max_values = 250'000;
     std::size_t max_value_bytes = std::size_t{256} << 20;
 };
@@ -71,10 +73,18 @@ struct route {
     peer_record record;
 };
 
+// What a refresh value stands for (spec §3.4, "refresh-only ANNOUNCE"): the
+// announce to apply again when the value's preimage is revealed.
+struct refresh_link {
+    key target;
+    peer_record record;
+    bool announce_self = false;
+};
+
 enum class put_mutable_result : std::uint8_t { stored, seq_reused, seq_too_low, full };
 
 struct store_stats {
-    std::size_t topics = 0, records = 0, routes = 0, mutables = 0, immutables = 0, value_bytes = 0;
+    std::size_t topics = 0, records = 0, routes = 0, refreshes = 0, mutables = 0, immutables = 0, value_bytes = 0;
     std::uint64_t evicted = 0, expired = 0;
 };
 
@@ -108,6 +118,15 @@ public:
     void put_route(const target& t, const route& r, base::mono_time now);
     [[nodiscard]] const route* get_route(const target& t) const noexcept;
     bool remove_route(const target& t) noexcept;
+
+    // --- refresh chains ------------------------------------------------------
+    // An ANNOUNCE carrying a refresh value r is remembered under r (a second
+    // one with the same r replaces it). A later ANNOUNCE without a peer that
+    // reveals r' with H(r') == r takes the link stored under r, re-applies it
+    // and stores it again under r'. Links expire like records.
+    void put_refresh(const key& r, const refresh_link& l, base::mono_time now);
+    // Removes the link stored under r and returns it.
+    [[nodiscard]] std::optional<refresh_link> take_refresh(const key& r) noexcept;
 
     // --- values ------------------------------------------------------------
     // Stores an encoded mutableGetResponse, whose value is
@@ -177,6 +196,11 @@ private:
         route r;
         std::uint32_t expiry = 0;
     };
+    struct refresh_entry {
+        key r;
+        refresh_link link;
+        std::uint32_t expiry = 0;
+    };
     struct value_entry {
         target key;
         std::uint64_t seq = 0;
@@ -198,6 +222,7 @@ private:
     [[nodiscard]] std::size_t list_search(const id_list& l, const crypto::public_key& pk, bool& found) const noexcept;
     [[nodiscard]] std::uint32_t find_value(const target& t) const noexcept;
     void remove_value_id(std::uint32_t vid) noexcept;
+    void remove_refresh_id(std::uint32_t id) noexcept;
     void touch_value(std::uint32_t vid, std::uint32_t now_s);
     bool make_room_for_value(std::size_t bytes);
 
@@ -208,8 +233,9 @@ private:
     base::slab<topic> _topics;
     base::slab<route_entry> _routes;
     base::slab<value_entry> _values;
-    detail::id_index _topic_index, _route_index, _value_index;
-    std::deque<due> _record_due, _route_due, _value_due;
+    base::slab<refresh_entry> _refreshes;
+    detail::id_index _topic_index, _route_index, _value_index, _refresh_index;
+    std::deque<due> _record_due, _route_due, _value_due, _refresh_due;
     std::size_t _value_bytes = 0;
     std::size_t _mutable_count = 0;
     // Bumps are rare (an optional announce field): kept aside, not in every topic.

@@ -183,6 +183,68 @@ TEST_F(fixture, AnnounceSelfCreatesARouteAtTheSourceAndUnannounceRemovesIt) {
     EXPECT_EQ(app->records().get_route(store::key(t.array())), nullptr);
 }
 
+// A refresh chain: r0 = H(r1), r1 = H(r2). An announce names r0; revealing
+// r1, then r2, re-applies it without a signature, each value once.
+TEST_F(fixture, RefreshOnlyAnnouncesWalkTheHashChain) {
+    auto kp = keys(5);
+    const crypto::hash32 r2 = crypto::blake2b_256(std::vector<std::byte>(7, std::byte{9}));
+    const crypto::hash32 r1 = crypto::blake2b_256(r2.bytes()), r0 = crypto::blake2b_256(r1.bytes());
+    const auto relays = std::vector<base::endpoint>{base::endpoint::v4(1, 2, 3, 4, 5)};
+    const auto signable = h::announce_signable(h::ns().announce, topic(9), *n->id(), n->issue_token(client_addr),
+                                               h::encode_peer(kp.pk, relays), r0);
+    const auto ann = h::encode_announce(kp.pk, relays, r0, crypto::sign(signable, kp.sk), 0);
+    ASSERT_TRUE(deliver(request(h::command::announce, topic(9), ann, client_addr), client_addr));
+    auto refresh_only = [](const crypto::hash32& r) {
+        std::vector<std::byte> v{std::byte{2}};  // flags: refresh only
+        v.insert(v.end(), r.bytes().begin(), r.bytes().end());
+        return v;
+    };
+    const store::key k(topic(9).array());
+    std::array<store::peer_record, 20> out;
+    base::prng rnd(1);
+
+    // The record is gone (as if expired); revealing r1 brings it back.
+    ASSERT_TRUE(app->records().remove_record(k, kp.pk));
+    auto r = deliver(request(h::command::announce, topic(9), refresh_only(r1), client_addr), client_addr);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->tok);
+    EXPECT_EQ(r->closer.size(), 0u);
+    ASSERT_EQ(app->records().lookup(k, out, rnd), 1u);
+    EXPECT_EQ(out[0].pk, kp.pk);
+    EXPECT_EQ(out[0].relay_count, 1);
+    EXPECT_EQ(app->count(dht::hctr::announce_refresh), 1u);
+
+    // r1 is spent; r0 (whose hash nothing names) never worked.
+    EXPECT_FALSE(deliver(request(h::command::announce, topic(9), refresh_only(r1), client_addr), client_addr));
+    EXPECT_FALSE(deliver(request(h::command::announce, topic(9), refresh_only(r0), client_addr), client_addr));
+    EXPECT_EQ(app->count(dht::hctr::drop_unknown_refresh), 2u);
+    // Without a valid token a refresh is refused like any write.
+    EXPECT_FALSE(deliver(request(h::command::announce, topic(9), refresh_only(r2), client_addr, false), client_addr));
+    // The next link: r2.
+    EXPECT_TRUE(deliver(request(h::command::announce, topic(9), refresh_only(r2), client_addr), client_addr));
+    EXPECT_EQ(app->count(dht::hctr::announce_refresh), 2u);
+    // An UNANNOUNCE cannot be refresh-only.
+    EXPECT_FALSE(deliver(request(h::command::unannounce, topic(9), refresh_only(r2), client_addr), client_addr));
+}
+
+TEST_F(fixture, ARefreshOfAnAnnounceSelfMovesTheRouteToTheRefresher) {
+    auto kp = keys(6);
+    const auto t = dht::client::hash(kp.pk.bytes());
+    const crypto::hash32 r1 = crypto::blake2b_256(std::vector<std::byte>(3, std::byte{1}));
+    const crypto::hash32 r0 = crypto::blake2b_256(r1.bytes());
+    const auto src = *base::endpoint::parse("10.9.9.9:6000"), moved = *base::endpoint::parse("10.9.9.10:7000");
+    const auto signable =
+        h::announce_signable(h::ns().announce, t, *n->id(), n->issue_token(src), h::encode_peer(kp.pk, {}), r0);
+    ASSERT_TRUE(deliver(request(h::command::announce, t, h::encode_announce(kp.pk, {}, r0, crypto::sign(signable, kp.sk), 0), src), src));
+    std::vector<std::byte> v{std::byte{2}};
+    v.insert(v.end(), r1.bytes().begin(), r1.bytes().end());
+    ASSERT_TRUE(deliver(request(h::command::announce, t, v, moved), moved));
+    const store::route* route = app->records().get_route(store::key(t.array()));
+    ASSERT_NE(route, nullptr);
+    EXPECT_EQ(route->relay, moved) << "handshakes now go where the refresh came from, as in the reference";
+    EXPECT_EQ(route->record.pk, kp.pk);
+}
+
 TEST_F(fixture, MutablePutEnforcesSeqAndGetHonoursTheMinimum) {
     auto kp = keys(5);
     const auto t = dht::client::hash(kp.pk.bytes());

@@ -1,7 +1,8 @@
 // Interop: real npm hyperdht and hyperswarm clients on networks of shoald
 // nodes only, and on a mixed network (a JS testnet plus shoald nodes):
 // connect plainly and with holepunching forced, topic announce/lookup/
-// unannounce, mutable and immutable storage with the seq errors, hyperswarm.
+// unannounce, mutable and immutable storage with the seq errors, refresh
+// chains, hyperswarm.
 'use strict'
 const assert = require('assert')
 const DHT = require('hyperdht')
@@ -45,6 +46,49 @@ async function roundTrip (conn, text) {
 }
 
 function shoaldPorts (nodes, base) { return nodes.map((_, i) => base + i) }
+
+// A refresh chain (r0 = H(r1), r1 = H(r2)) sent straight to one node, with
+// the reference's own encoders and signers: an ANNOUNCE naming r0, an
+// UNANNOUNCE (which removes the record, not the link), then refresh-only
+// ANNOUNCEs. Revealing r1 brings the record back; r1 again gets no reply; r2
+// works. Run against shoald and, on the mixed network, against a JS node.
+async function refreshChain (dht, to, label) {
+  const c = require('compact-encoding')
+  const m = require('hyperdht/lib/messages')
+  const Persistent = require('hyperdht/lib/persistent')
+  const { COMMANDS } = require('hyperdht/lib/constants')
+  const topic = DHT.hash(Buffer.from(label + ' refresh'))
+  const kp = DHT.keyPair(Buffer.alloc(32, 16))
+  const r2 = DHT.hash(Buffer.from(label + ' r2'))
+  const r1 = DHT.hash(r2)
+  const r0 = DHT.hash(r1)
+  const peers = async () => {
+    const res = await dht.request({ command: COMMANDS.LOOKUP, target: topic }, to)
+    return { res, keys: res.value ? c.decode(m.lookupRawReply, res.value).peers.map((p) => p.publicKey.toString('hex')) : [] }
+  }
+  const { res } = await peers()
+  const token = res.token
+  const id = res.from.id
+  const send = async (command, ann) => {
+    const r = await dht.request({ token, command, target: topic, value: c.encode(m.announce, ann) }, to, { retry: false })
+    assert.strictEqual(r.error, 0, `${label}: command ${command} answered with error ${r.error}`)
+  }
+  const peer = { publicKey: kp.publicKey, relayAddresses: [] }
+  const ann = { peer, refresh: r0, signature: null, bump: 0 }
+  ann.signature = Persistent.signAnnounce(topic, token, id, ann, kp)
+  await send(COMMANDS.ANNOUNCE, ann)
+  const mine = kp.publicKey.toString('hex')
+  assert.ok((await peers()).keys.includes(mine), `${label}: the announce is stored`)
+  const un = { peer, refresh: null, signature: null, bump: 0 }
+  un.signature = Persistent.signUnannounce(topic, token, id, un, kp)
+  await send(COMMANDS.UNANNOUNCE, un)
+  assert.ok(!(await peers()).keys.includes(mine), `${label}: the unannounce removed it`)
+  await send(COMMANDS.ANNOUNCE, { peer: null, refresh: r1, signature: null, bump: 0 })
+  assert.ok((await peers()).keys.includes(mine), `${label}: revealing r1 re-applied the announce`)
+  await assert.rejects(send(COMMANDS.ANNOUNCE, { peer: null, refresh: r1, signature: null, bump: 0 }),
+    `${label}: r1 works once`)
+  await send(COMMANDS.ANNOUNCE, { peer: null, refresh: r2, signature: null, bump: 0 })
+}
 
 // The cases every network must pass. `bootstrap` is where JS clients join;
 // `infra` are the ports of the shoald nodes that must carry the work.
@@ -155,7 +199,15 @@ async function suite (label, bootstrap, infra) {
     await js.destroy()
   }
 
-  // 5. hyperswarm: a server-only and a client-only peer on a topic exchange data.
+  // 5. a refresh chain on a shoald node.
+  {
+    const d = mk()
+    await d.fullyBootstrapped()
+    await refreshChain(d, { host: '127.0.0.1', port: infra[0] }, label + ' shoald')
+    await d.destroy()
+  }
+
+  // 6. hyperswarm: a server-only and a client-only peer on a topic exchange data.
   {
     const s1 = new Hyperswarm({ bootstrap, ...LOCAL })
     const s2 = new Hyperswarm({ bootstrap, ...LOCAL })
@@ -205,6 +257,12 @@ h.run([
     }
     await h.sleep(500)
     await suite('mixed', testnet.bootstrap, shoaldPorts(nodes, BASE + 100))
+    // The same refresh chain against a JS node (not the ephemeral
+    // bootstrapper): the reference agrees.
+    const d = new DHT({ bootstrap: testnet.bootstrap, ...LOCAL })
+    await d.fullyBootstrapped()
+    await refreshChain(d, testnet.nodes[1].address(), 'mixed js')
+    await d.destroy()
     for (const n of nodes) await n.stop()
     await testnet.destroy()
   }]

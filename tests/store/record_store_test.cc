@@ -209,6 +209,44 @@ TEST(RecordStore, MatchesAMapModelUnderRandomOperations) {
     }
 }
 
+TEST(RecordStore, RefreshLinksAreTakenOnceReplacedAndExpire) {
+    store::limits l;
+    l.record_ttl = 60s;
+    l.max_refreshes = 3;
+    store::record_store s(l, t0, 1);
+    const store::refresh_link a{key(1), rec(1, 2), false}, b{key(2), rec(2), true};
+    s.put_refresh(key(100), a, t0);
+    auto got = s.take_refresh(key(100));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->target, key(1));
+    EXPECT_EQ(got->record.pk, rec(1).pk);
+    EXPECT_EQ(got->record.relay_count, 2);
+    EXPECT_FALSE(got->announce_self);
+    EXPECT_FALSE(s.take_refresh(key(100))) << "a link is taken once";
+
+    s.put_refresh(key(100), a, t0);
+    s.put_refresh(key(100), b, t0);  // the same value again: the newer link wins
+    EXPECT_EQ(s.stats().refreshes, 1u);
+    got = s.take_refresh(key(100));
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->announce_self);
+    EXPECT_EQ(got->target, key(2));
+
+    // Full: the oldest link goes first.
+    for (std::uint64_t i = 0; i < 4; ++i) s.put_refresh(key(200 + i), a, t0 + std::chrono::seconds(i));
+    EXPECT_EQ(s.stats().refreshes, 3u);
+    EXPECT_FALSE(s.take_refresh(key(200)));
+    EXPECT_TRUE(s.take_refresh(key(201)));
+
+    // Links live as long as records.
+    s.expire(t0 + 61s);
+    EXPECT_EQ(s.stats().refreshes, 2u);
+    s.expire(t0 + 62s);
+    EXPECT_EQ(s.stats().refreshes, 1u) << "the link written at t0+2s is due at t0+62s";
+    s.expire(t0 + 63s);
+    EXPECT_EQ(s.stats().refreshes, 0u);
+}
+
 TEST(RecordStore, BumpsOnlyRiseAndLeaveWithTheirTopic) {
     store::record_store s({}, t0, 1);
     s.raise_bump(key(1), 10);
