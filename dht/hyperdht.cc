@@ -107,7 +107,30 @@ void hyperdht::on_timer(node& n, std::uint64_t cookie, base::mono_time now) noex
     }
     if (cookie != expire_timer) return;
     _store.expire(now);
+    publish_store_gauges();
     n.app_timer(now + expire_every, expire_timer);
+}
+
+void hyperdht::publish_store_gauges() noexcept {
+    const store::store_stats st = _store.stats();
+    const std::array<std::uint64_t, 9> v = {st.topics,     st.records,     st.routes,  st.refreshes, st.mutables,
+                                            st.immutables, st.value_bytes, st.evicted, st.expired};
+    for (std::size_t i = 0; i < v.size(); ++i) _gauges[i].store(v[i], std::memory_order_relaxed);
+}
+
+store::store_stats hyperdht::store_gauges() const noexcept {
+    auto g = [&](std::size_t i) { return _gauges[i].load(std::memory_order_relaxed); };
+    store::store_stats st;
+    st.topics = g(0);
+    st.records = g(1);
+    st.routes = g(2);
+    st.refreshes = g(3);
+    st.mutables = g(4);
+    st.immutables = g(5);
+    st.value_bytes = g(6);
+    st.evicted = g(7);
+    st.expired = g(8);
+    return st;
 }
 
 bool hyperdht::on_request(node& n, const incoming& in) noexcept {

@@ -113,6 +113,9 @@ public:
     [[nodiscard]] const crypto::verify_queue_stats* verify_stats() const noexcept {
         return _queue ? &_queue->stats() : nullptr;
     }
+    // What this shard's store holds, as of its last expiry pass (once a
+    // second). Any thread may read it; records() is for the shard alone.
+    [[nodiscard]] store::store_stats store_gauges() const noexcept;
     [[nodiscard]] const store::record_store& records() const noexcept { return _store; }
     // Direct access to this shard's store (preloading, tests). Shard thread only.
     [[nodiscard]] store::record_store& records() noexcept { return _store; }
@@ -159,6 +162,10 @@ private:
     std::optional<base::mono_time> _verify_timer_at;
     std::unordered_map<std::uint32_t, bucket> _buckets;  // source IPv4 -> relay allowance
     std::array<std::atomic<std::uint64_t>, hctr_count> _ctr{};
+    // store_gauges(): topics, records, routes, refreshes, mutables,
+    // immutables, value bytes, evicted, expired.
+    std::array<std::atomic<std::uint64_t>, 9> _gauges{};
+    void publish_store_gauges() noexcept;
 };
 
 }  // namespace dht

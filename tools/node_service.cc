@@ -234,6 +234,25 @@ std::uint64_t node_service::total(dht::hctr c) const noexcept {
     return sum;
 }
 
+store::store_stats node_service::store_totals() const noexcept {
+    store::store_stats sum;
+    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
+        const auto* app = _apps[i].load();
+        if (!app) continue;
+        const store::store_stats st = app->store_gauges();
+        sum.topics += st.topics;
+        sum.records += st.records;
+        sum.routes += st.routes;
+        sum.refreshes += st.refreshes;
+        sum.mutables += st.mutables;
+        sum.immutables += st.immutables;
+        sum.value_bytes += st.value_bytes;
+        sum.evicted += st.evicted;
+        sum.expired += st.expired;
+    }
+    return sum;
+}
+
 crypto::verify_queue_stats node_service::verify_totals() const noexcept {
     crypto::verify_queue_stats sum;
     for (std::uint16_t i = 0; i < _cfg.shards; ++i) {

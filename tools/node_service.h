@@ -76,6 +76,8 @@ public:
     [[nodiscard]] std::uint64_t total(dht::ctr c) const noexcept;
     [[nodiscard]] std::uint64_t total(engine::ctr c) const noexcept { return _engine->total(c); }
     [[nodiscard]] std::uint64_t total(dht::hctr c) const noexcept;
+    // What the shards' stores hold, summed (each shard's figures are at most a second old).
+    [[nodiscard]] store::store_stats store_totals() const noexcept;
     // Batch-verification counters summed over shards (zero in single mode).
     [[nodiscard]] crypto::verify_queue_stats verify_totals() const noexcept;
     [[nodiscard]] const other_traffic& other() const noexcept { return _other; }

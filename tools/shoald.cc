@@ -63,11 +63,14 @@ std::uint64_t malformed(const tools::node_service& svc) {
 
 std::string status_line(const tools::node_service& svc) {
     auto st = svc.status();
-    char buf[768];
+    const store::store_stats sto = svc.store_totals();
+    char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "%s%s, table %zu, public %s, rx %llu req / %llu res, tx %llu, dropped %llu malformed, "
                   "%llu unknown-command, %llu bad-token; stored %llu announces; relayed handshakes %llu from-client "
-                  "%llu from-relay %llu from-server, holepunches %llu from-client %llu from-server (%llu rate-limited)",
+                  "%llu from-relay %llu from-server, holepunches %llu from-client %llu from-server (%llu rate-limited); "
+                  "store %zu records in %zu topics, %zu routes, %zu values (%zu KiB), %zu refresh links, "
+                  "%llu evicted, %llu expired",
                   st.persistent ? "persistent" : "ephemeral", st.firewalled ? " (firewalled)" : "", st.table_size,
                   st.public_address ? st.public_address->to_string().c_str() : "unknown",
                   static_cast<unsigned long long>(svc.total(dht::ctr::rx_requests)),
@@ -82,7 +85,9 @@ std::string status_line(const tools::node_service& svc) {
                   static_cast<unsigned long long>(svc.total(dht::hctr::handshake_from_server)),
                   static_cast<unsigned long long>(svc.total(dht::hctr::holepunch_from_client)),
                   static_cast<unsigned long long>(svc.total(dht::hctr::holepunch_from_server)),
-                  static_cast<unsigned long long>(svc.total(dht::hctr::drop_relay_rate_limited)));
+                  static_cast<unsigned long long>(svc.total(dht::hctr::drop_relay_rate_limited)), sto.records,
+                  sto.topics, sto.routes, sto.mutables + sto.immutables, sto.value_bytes / 1024, sto.refreshes,
+                  static_cast<unsigned long long>(sto.evicted), static_cast<unsigned long long>(sto.expired));
     return buf;
 }
 

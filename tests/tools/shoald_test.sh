@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# shoald's command line: help, version, and clear errors (exit 2) for bad input.
+# shoald's command line: help, version, and clear errors (exit 2) for bad input;
+# the counters and the status line.
 source "$(dirname "$0")/lib.sh"
 expect 0 "--help" -- "$BIN/shoald" --help
 contains "$out" "--public-host" "--help lists the flags"
@@ -37,5 +38,18 @@ kill -TERM $node
 rc=0; wait $node || rc=$?
 [ $rc = 0 ] && echo "ok   SIGTERM exits 0" || { echo "FAIL SIGTERM exit $rc"; failures=$((failures + 1)); }
 contains "$(tail -n 3 "$log")" "rx_requests=1" "the stop logs the counters"
+# The status line tells an operator what the store holds.
+"$BIN/shoald" --host 127.0.0.1 --port 23902 --public-host 127.0.0.1 --stats-interval 1 2>"$log" &
+node=$!
+pids+=($node)
+sleep 0.5
+seed=$(printf '01%.0s' $(seq 32))
+C=(--host 127.0.0.1 --bootstrap 127.0.0.1:23902 --json)
+expect 0 "announce to a one-node network" -- "$BIN/shoal" "${C[@]}" announce --topic-string status-test --seed "$seed"
+expect 0 "immutable-put to a one-node network" -- "$BIN/shoal" "${C[@]}" immutable-put --value "status test"
+sleep 2.2
+contains "$(tail -n 1 "$log")" "store 1 records in 1 topics, 0 routes, 1 values" "the status line counts what is stored"
+kill -TERM $node
+wait $node || true
 rm -f "$log"
 finish
