@@ -49,6 +49,11 @@ public:
         return s;
     }
 
+    // Forgets everything written after the first n bytes (n <= size()).
+    void truncate(std::size_t n) noexcept {
+        if (n < _pos) _pos = n;
+    }
+
 private:
     bool reserve(std::size_t n) noexcept {
         if (_overflow || remaining() < n) {

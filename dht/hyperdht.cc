@@ -214,6 +214,35 @@ void hyperdht::find_peer(const incoming& in) noexcept {
     _node.reply(in, o);
 }
 
+namespace {
+// A LOOKUP reply value (lookupRawReply): count, up to 20 peers, bump. The
+// records were picked, and their loads started, before the reply was built;
+// they are copied once the rest of the frame (token, closer nodes) is done.
+constexpr std::size_t max_lookup_peers = 20;
+struct lookup_value {
+    const store::record_store* store;
+    store::record_store::sample_plan plan;
+    const store::route* route = nullptr;  // appended when there are fewer than 20 records
+};
+std::size_t write_lookup_value(const void* ctx, std::span<std::byte> out) noexcept {
+    const auto& v = *static_cast<const lookup_value*>(ctx);
+    // The stored records are already in wire form. The count goes first, in
+    // one byte: a compact uint below 0xfd is one byte, and it is at most 20.
+    const std::size_t room = v.plan.count * store::record_store::max_wire_record;
+    if (out.size() < 1 + room) return 0;
+    std::size_t used = 1 + v.store->write_sample(v.plan, out.subspan(1, room));
+    base::byte_writer w(out.subspan(used));
+    std::size_t n = v.plan.count;
+    if (v.route) {
+        write_peer(w, v.route->record);
+        ++n;
+    }
+    ce::write_uint(w, v.plan.bump);
+    out[0] = std::byte(n);
+    return w.ok() ? used + w.size() : 0;
+}
+}  // namespace
+
 void hyperdht::lookup(const incoming& in) noexcept {
     if (!in.req.tgt) {
         bump(hctr::drop_no_target);
@@ -221,28 +250,11 @@ void hyperdht::lookup(const incoming& in) noexcept {
     }
     bump(hctr::lookup);
     const store::key k = key(*in.req.tgt);
-    // The reply value: count, up to 20 peers, bump. The store writes its
-    // records already encoded, after the one-byte count (the count is at
-    // most 20, and a compact uint below 0xfd is one byte).
-    constexpr std::size_t max_peers = 20;
-    constexpr std::size_t peers_room = max_peers * store::record_store::max_wire_record;
-    std::array<std::byte, 1 + peers_room + 9> buf;
-    const auto sample = _store.lookup_wire(k, max_peers, std::span(buf).subspan(1, peers_room), _rnd);
-    base::byte_writer w(buf);
-    (void)w.skip(1 + sample.bytes);
-    std::size_t n = sample.count;
-    if (n < max_peers) {
-        if (const store::route* r = _store.get_route(k)) {
-            write_peer(w, r->record);
-            ++n;
-        }
-    }
+    lookup_value v{&_store, _store.sample(k, max_lookup_peers, _rnd)};
+    if (v.plan.count < max_lookup_peers) v.route = _store.get_route(k);
+    const value_writer writer{write_lookup_value, &v, 1 + max_lookup_peers * store::record_store::max_wire_record + 9};
     reply_opts o;
-    if (n) {
-        buf[0] = std::byte(n);
-        ce::write_uint(w, sample.bump);
-        if (w.ok()) o.value = w.written();
-    }
+    if (v.plan.count || v.route) o.writer = &writer;
     _node.reply(in, o);
 }
 

@@ -306,6 +306,7 @@ void node::reply_to(txn_id tid, const base::endpoint& from, std::uint16_t socket
     r.closer = std::span<const base::endpoint>(closer.data(), n);
     r.error = o.error;
     r.value = o.value;
+    r.writer = o.writer;
     std::size_t len = encode_response(buf, r);
     if (len == 0) return;
     _out.send(to, std::span(buf).first(len), socket);

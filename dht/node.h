@@ -83,6 +83,7 @@ struct reply_opts {
     bool token = true;   // include a fresh round-trip token
     bool closer = true;  // include the k closest nodes (when the request had a target)
     std::optional<base::endpoint> to;  // send somewhere other than the requester
+    const value_writer* writer = nullptr;  // writes the value in place (instead of `value`)
 };
 
 class node;

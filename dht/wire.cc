@@ -1,5 +1,8 @@
 #include "dht/wire.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "base/byte_reader.h"
 #include "base/byte_writer.h"
 
@@ -157,7 +160,7 @@ std::size_t encode_request(std::span<std::byte> out, const request_out& q) noexc
 std::size_t encode_response(std::span<std::byte> out, const response_out& p) noexcept {
     base::byte_writer w(out.size() > max_datagram ? out.first(max_datagram) : out);
     std::uint8_t flags = (p.id ? flag::id : 0) | (p.tok ? flag::token : 0) | (!p.closer.empty() ? flag::closer : 0) |
-                         (p.error ? flag::error : 0) | (p.value ? flag::value : 0);
+                         (p.error ? flag::error : 0) | (p.value || p.writer ? flag::value : 0);
     w.write_u8(response_byte);
     w.write_u8(flags);
     w.write_u16le(p.tid.value());
@@ -166,7 +169,26 @@ std::size_t encode_response(std::span<std::byte> out, const response_out& p) noe
     if (p.tok) w.write_bytes(p.tok->data(), 32);
     if (!p.closer.empty()) ce::write_addr4_array(w, p.closer);
     if (p.error) ce::write_uint(w, p.error);
-    if (p.value) ce::write_buffer(w, *p.value);
+    if (p.writer) {
+        // buffer(value): a uint length (1 or 3 bytes here), then the bytes.
+        // Room for the longer length first; moved down when it is short.
+        const std::size_t at = w.size();
+        auto room = w.skip(3 + p.writer->max);
+        if (room.empty() || p.writer->max > 0xffff) return 0;
+        const std::size_t n = std::min(p.writer->write(p.writer->ctx, room.subspan(3)), p.writer->max);
+        if (n <= 0xfc) {
+            room[0] = std::byte(n);
+            std::memmove(room.data() + 1, room.data() + 3, n);
+            w.truncate(at + 1 + n);
+        } else {
+            room[0] = std::byte{0xfd};
+            room[1] = std::byte(n & 0xff);
+            room[2] = std::byte(n >> 8);
+            w.truncate(at + 3 + n);
+        }
+    } else if (p.value) {
+        ce::write_buffer(w, *p.value);
+    }
     return w.ok() ? w.size() : 0;
 }
 

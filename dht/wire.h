@@ -93,6 +93,16 @@ struct request_out {
     std::optional<base::bytes_view> value;
 };
 
+// A reply value written in place, as the last field of the frame, once the
+// rest of the reply has been computed: a writer that prefetched what it copies
+// has its cache misses overlap that work, and the value is copied only once.
+struct value_writer {
+    // Writes at most max bytes into out (out.size() == max); returns how many.
+    std::size_t (*write)(const void* ctx, std::span<std::byte> out) noexcept = nullptr;
+    const void* ctx = nullptr;
+    std::size_t max = 0;  // <= 0xffff
+};
+
 struct response_out {
     txn_id tid;
     base::endpoint to;
@@ -101,6 +111,7 @@ struct response_out {
     std::span<const base::endpoint> closer;
     std::uint64_t error = 0;
     std::optional<base::bytes_view> value;
+    const value_writer* writer = nullptr;  // the value, when set (value is then ignored)
 };
 
 // Encode into `out`; return the length, or 0 when the frame would not fit in

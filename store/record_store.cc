@@ -200,46 +200,57 @@ bool record_store::remove_record(const target& t, const crypto::public_key& pk) 
     return true;
 }
 
-record_store::wire_sample record_store::lookup_wire(const target& t, std::size_t max, std::span<std::byte> out,
-                                                    base::prng& rnd) const {
-    static_assert(std::is_standard_layout_v<record>);
-    static_assert(offsetof(record, relay_count) == 32 && offsetof(record, relays) == 33,
-                  "a record's head must be its wire encoding");
-    wire_sample res;
+record_store::sample_plan record_store::sample(const target& t, std::size_t max, base::prng& rnd) const {
+    sample_plan plan;
     const std::uint32_t tid = find_topic(t);
-    if (tid == detail::id_index::none) return res;
-    if (auto it = _bumps.find(tid); it != _bumps.end()) res.bump = it->second;
+    if (tid == detail::id_index::none) return plan;
+    if (auto it = _bumps.find(tid); it != _bumps.end()) plan.bump = it->second;
     const id_list& ids = _topics[tid].ids;
     const std::uint32_t n = ids.size();
+    const std::uint32_t* id = ids.data();
     // Floyd's sampling: k distinct indices out of n, uniformly; all of them
     // when there are no more than k.
-    std::array<std::uint32_t, 64> picked;
-    const std::size_t k = std::min({max, picked.size(), std::size_t{n}, out.size() / max_wire_record});
+    const std::size_t k = std::min({max, plan.ids.size(), std::size_t{n}});
     if (k == n) {
-        for (std::uint32_t i = 0; i < n; ++i) picked[i] = i;
+        for (std::uint32_t i = 0; i < n; ++i) plan.ids[i] = i;
     } else {
         std::size_t have = 0;
         for (std::uint32_t j = n - static_cast<std::uint32_t>(k); j < n; ++j) {
             auto x = static_cast<std::uint32_t>(rnd.below(std::uint64_t{j} + 1));
-            std::uint32_t* end = picked.data() + have;
-            picked[have++] = std::find(picked.data(), end, x) != end ? j : x;
+            std::uint32_t* end = plan.ids.data() + have;
+            plan.ids[have++] = std::find(plan.ids.data(), end, x) != end ? j : x;
         }
     }
-    // The picked records are scattered over the whole store: start every
-    // cache miss (one line each) before waiting on the first.
-    const std::uint32_t* id = ids.data();
-    for (std::size_t i = 0; i < k; ++i) __builtin_prefetch(&_records[id[picked[i]]]);
+    // Indices to record ids. The records are scattered over the whole store:
+    // start every cache miss (one line each) now, use them later.
+    for (std::size_t i = 0; i < k; ++i) {
+        plan.ids[i] = id[plan.ids[i]];
+        __builtin_prefetch(&_records[plan.ids[i]]);
+    }
+    plan.count = k;
+    return plan;
+}
+
+std::size_t record_store::write_sample(const sample_plan& plan, std::span<std::byte> out) const noexcept {
+    static_assert(std::is_standard_layout_v<record>);
+    static_assert(offsetof(record, relay_count) == 32 && offsetof(record, relays) == 33,
+                  "a record's head must be its wire encoding");
+    const std::size_t k = std::min(plan.count, out.size() / max_wire_record);
     std::byte* w = out.data();
     for (std::size_t i = 0; i < k; ++i) {
-        const record& rec = _records[id[picked[i]]];
+        const record& rec = _records[plan.ids[i]];
         // Copy the longest form, keep what this record uses: one fixed-size
         // copy instead of a variable one. `out` has room for the longest.
         std::memcpy(w, &rec, max_wire_record);
         w += 33 + 6 * std::size_t{rec.relay_count};
     }
-    res.count = k;
-    res.bytes = static_cast<std::size_t>(w - out.data());
-    return res;
+    return static_cast<std::size_t>(w - out.data());
+}
+
+record_store::wire_sample record_store::lookup_wire(const target& t, std::size_t max, std::span<std::byte> out,
+                                                    base::prng& rnd) const {
+    const sample_plan plan = sample(t, std::min(max, out.size() / max_wire_record), rnd);
+    return {plan.count, write_sample(plan, out), plan.bump};
 }
 
 std::size_t record_store::lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const {

@@ -110,6 +110,18 @@ public:
         std::uint64_t bump = 0;
     };
     wire_sample lookup_wire(const target& t, std::size_t max, std::span<std::byte> out, base::prng& rnd) const;
+    // lookup_wire in two steps, so a caller can do other work while the
+    // sampled records (one cache miss each) are on their way: sample()
+    // picks them and starts loading them, write_sample() copies them out.
+    // A plan is valid until the store is next modified.
+    struct sample_plan {
+        std::array<std::uint32_t, 64> ids;
+        std::size_t count = 0;
+        std::uint64_t bump = 0;
+    };
+    [[nodiscard]] sample_plan sample(const target& t, std::size_t max, base::prng& rnd) const;
+    // Writes the plan's records (out needs count * max_wire_record bytes); returns the bytes used.
+    std::size_t write_sample(const sample_plan& plan, std::span<std::byte> out) const noexcept;
     [[nodiscard]] std::uint64_t bump(const target& t) const noexcept;
     // Raises the topic's bump to v (only upward; no effect without a topic).
     void raise_bump(const target& t, std::uint64_t v) noexcept;

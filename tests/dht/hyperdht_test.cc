@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <set>
 
 #include "dht/client.h"
 #include "tests/dht/vectors.h"
@@ -150,6 +151,50 @@ TEST_F(fixture, AnnounceIsStoredAndLookedUpWithItsRelaysTruncatedToThree) {
     ASSERT_EQ(peers->peers.size(), 1u);
     EXPECT_EQ(peers->peers[0].pk, kp.pk);
     EXPECT_EQ(peers->peers[0].relays.size(), 3u);
+}
+
+// A full topic (a reply over 253 bytes, so a three-byte length) and a small
+// one with a route appended: the reply decodes, with distinct peers.
+TEST_F(fixture, LookupRepliesCarryUpTo20PeersAndTheRoute) {
+    const store::key k(topic(8).array());
+    for (std::uint8_t i = 0; i < 30; ++i) {
+        store::peer_record p;
+        p.pk = keys(static_cast<std::uint8_t>(100 + i)).pk;
+        p.relay_count = static_cast<std::uint8_t>(i % 4);
+        for (std::uint8_t j = 0; j < p.relay_count; ++j) p.relays[j] = base::endpoint::v4(10, 0, i, j, 1000);
+        app->records().put_record(k, p, t0);
+    }
+    app->records().raise_bump(k, 5);
+    auto l = deliver(request(h::command::lookup, topic(8), {}, client_addr, false), client_addr);
+    ASSERT_TRUE(l && l->value);
+    EXPECT_GT(l->value->size(), 0xfcu);
+    auto peers = h::decode_lookup_reply(*l->value);
+    ASSERT_TRUE(peers);
+    ASSERT_EQ(peers->peers.size(), 20u);
+    EXPECT_EQ(peers->bump, 5u);
+    std::set<crypto::public_key> seen;
+    for (const auto& p : peers->peers) seen.insert(p.pk);
+    EXPECT_EQ(seen.size(), 20u);
+
+    // Two records and a route on one target: three peers, the route last.
+    const auto kp = keys(7);
+    const store::key k2(topic(6).array());
+    app->records().put_record(k2, store::peer_record{keys(1).pk, {}, 0}, t0);
+    app->records().put_record(k2, store::peer_record{keys(2).pk, {}, 0}, t0);
+    store::peer_record self{kp.pk, {base::endpoint::v4(5, 5, 5, 5, 5)}, 1};
+    app->records().put_route(k2, {client_addr, self}, t0);
+    l = deliver(request(h::command::lookup, topic(6), {}, client_addr, false), client_addr);
+    ASSERT_TRUE(l && l->value);
+    peers = h::decode_lookup_reply(*l->value);
+    ASSERT_TRUE(peers);
+    ASSERT_EQ(peers->peers.size(), 3u);
+    EXPECT_EQ(peers->peers[2].pk, kp.pk);
+    EXPECT_EQ(peers->peers[2].relays.size(), 1u);
+    EXPECT_EQ(peers->bump, 0u);
+    // Nothing stored: no value at all.
+    l = deliver(request(h::command::lookup, topic(5), {}, client_addr, false), client_addr);
+    ASSERT_TRUE(l);
+    EXPECT_FALSE(l->value);
 }
 
 TEST_F(fixture, BadSignaturesAndMissingTokensGetNoReply) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 
 #include "dht/compact.h"
@@ -129,6 +130,54 @@ TEST(Wire, EncoderRefusesFramesOverTheDatagramLimit) {
     q.to = base::endpoint::v4(1, 2, 3, 4, 5);
     q.value = value;
     EXPECT_EQ(dht::encode_request(buf, q), 0u);
+}
+
+// A value written in place by a value_writer encodes exactly as the same
+// bytes passed as a value: short values (one-byte length), long ones
+// (three-byte length), empty ones; a writer that wants more room than a
+// datagram has makes the encoder refuse the frame.
+TEST(Wire, AValueWriterEncodesLikeAValue) {
+    struct src {
+        std::vector<std::byte> bytes;
+        static std::size_t write(const void* ctx, std::span<std::byte> out) noexcept {
+            const auto& b = static_cast<const src*>(ctx)->bytes;
+            const std::size_t n = std::min(b.size(), out.size());
+            std::copy_n(b.begin(), n, out.begin());
+            return n;
+        }
+    };
+    const dht::token tok;
+    const std::vector<base::endpoint> closer = {base::endpoint::v4(9, 9, 9, 9, 9)};
+    for (std::size_t len : {0u, 1u, 0xfcu, 0xfdu, 0xfeu, 1200u}) {
+        src s;
+        for (std::size_t i = 0; i < len; ++i) s.bytes.push_back(std::byte(i * 7));
+        dht::response_out r;
+        r.tid = dht::txn_id(77);
+        r.to = base::endpoint::v4(1, 2, 3, 4, 5);
+        r.tok = &tok;
+        r.closer = closer;
+        std::array<std::byte, dht::max_datagram> a, b;
+        r.value = s.bytes;
+        const std::size_t na = dht::encode_response(a, r);
+        r.value.reset();
+        const dht::value_writer w{src::write, &s, 1300};
+        r.writer = &w;
+        const std::size_t nb = dht::encode_response(b, r);
+        ASSERT_GT(na, 0u);
+        ASSERT_EQ(nb, na) << "value of " << len << " bytes";
+        EXPECT_TRUE(std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(na), b.begin())) << len;
+        auto back = dht::decode_response(std::span(b).first(nb));
+        ASSERT_TRUE(back);
+        ASSERT_TRUE(back->value);
+        EXPECT_EQ(back->value->size(), len);
+    }
+    src big;
+    const dht::value_writer too_much{src::write, &big, dht::max_datagram};
+    dht::response_out r;
+    r.to = base::endpoint::v4(1, 2, 3, 4, 5);
+    r.writer = &too_much;
+    std::array<std::byte, dht::max_datagram> buf;
+    EXPECT_EQ(dht::encode_response(buf, r), 0u);
 }
 
 TEST(Compact, UintVectorsRoundTrip) {
