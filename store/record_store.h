@@ -52,7 +52,7 @@ struct limits {
     std::size_t max_records = 1'000'000;
     std::size_t max_records_per_topic = 100'000;
     std::size_t max_routes = 250'000;
-    std::size_t max_refreshes = 250'000;  // refresh-chain links; they live as long as records
+    std::size_t max_refreshes = 65'536;  // refresh-chain links (~184 B each); they live as long as records
     std::size_t max_values = 250'000;
     std::size_t max_value_bytes = std::size_t{256} << 20;
 };
