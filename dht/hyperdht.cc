@@ -355,7 +355,7 @@ void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
 // reference keeps one table for all targets). A refresh renews an announce's
 // lifetime; it cannot change what was announced.
 void hyperdht::refresh(const incoming& in, const crypto::hash32& r) noexcept {
-    const auto link = _store.take_refresh(store::key(crypto::blake2b_256(r.bytes()).array()));
+    const auto link = _store.move_refresh(store::key(crypto::blake2b_256(r.bytes()).array()), store::key(r.array()), in.now);
     if (!link) {
         bump(hctr::drop_unknown_refresh);  // no reply, like the reference
         return;
@@ -367,7 +367,6 @@ void hyperdht::refresh(const incoming& in, const crypto::hash32& r) noexcept {
     } else {
         _store.put_record(link->target, link->record, in.now);
     }
-    _store.put_refresh(store::key(r.array()), *link, in.now);
     _node.reply(in, {.token = false, .closer = false});
 }
 

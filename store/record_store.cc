@@ -82,6 +82,20 @@ void record_store::id_list::erase(std::size_t pos) noexcept {
 
 // --- helpers -----------------------------------------------------------------
 
+namespace {
+// A rewrite of a live entry moves its expiry only when that gains at least
+// an eighth of its lifetime; each move queues one `due` entry. Without this
+// step a peer repeating one write (an IMMUTABLE_PUT, a refresh-only ANNOUNCE:
+// neither needs a signature) would grow the expiry queues by one entry per
+// datagram. With it, an entry has at most 9 queued, and it expires between
+// 7/8 of its lifetime and its lifetime after its last write.
+bool extend(std::uint32_t& expiry, std::uint32_t new_expiry, std::uint32_t ttl) noexcept {
+    if (new_expiry < expiry + std::max<std::uint32_t>(1, ttl / 8)) return false;
+    expiry = new_expiry;
+    return true;
+}
+}  // namespace
+
 record_store::record_store(limits l, base::mono_time now, std::uint64_t seed) : _lim(l), _epoch(now), _seed(seed) {}
 
 std::uint64_t record_store::hash(const target& t) const noexcept { return base::hash_bytes(t.data(), t.size()) ^ _seed; }
@@ -146,7 +160,6 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
             w.write_u16le(r.relays[i].port());
         }
         rec.relay_count = static_cast<std::uint8_t>(std::min<std::size_t>(r.relay_count, 3));
-        rec.expiry = exp;
     };
     std::uint32_t tid = find_topic(t);
     if (tid != detail::id_index::none) {
@@ -155,7 +168,9 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
         if (found) {
             const std::uint32_t rid = _topics[tid].ids.data()[pos];
             fill(_records[rid]);
-            _record_due.push_back({exp, rid});
+            if (extend(_records[rid].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
+                _record_due.push_back({exp, rid});
+            }
             return;
         }
         if (_topics[tid].ids.size() >= _lim.max_records_per_topic) {
@@ -186,6 +201,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
     rec.pk = r.pk;
     rec.topic = tid;
     fill(rec);
+    rec.expiry = exp;
     _topics[tid].ids.insert(pos, rid, prefix_of(r.pk));
     _record_due.push_back({exp, rid});
 }
@@ -289,20 +305,25 @@ void record_store::raise_bump(const target& t, std::uint64_t v) noexcept {
 void record_store::put_route(const target& t, const route& r, base::mono_time now) {
     const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.route_ttl.count());
     std::uint32_t id = _route_index.find(hash(t), [&](std::uint32_t i) { return _routes[i].key == t; });
-    if (id == detail::id_index::none) {
-        while (_routes.size() >= _lim.max_routes && !_route_due.empty()) {
-            const due d = _route_due.front();
-            _route_due.pop_front();
-            if (_routes[d.id].expiry == d.expiry && d.expiry != 0) {
-                remove_route(_routes[d.id].key);
-                ++_evicted;
-            }
+    if (id != detail::id_index::none) {
+        _routes[id].r = r;
+        if (extend(_routes[id].expiry, exp, static_cast<std::uint32_t>(_lim.route_ttl.count()))) {
+            _route_due.push_back({exp, id});
         }
-        if (_routes.size() >= _lim.max_routes) return;
-        id = _routes.alloc();
-        _routes[id].key = t;
-        _route_index.insert(hash(t), id, [&](std::uint32_t i) { return hash(_routes[i].key); });
+        return;
     }
+    while (_routes.size() >= _lim.max_routes && !_route_due.empty()) {
+        const due d = _route_due.front();
+        _route_due.pop_front();
+        if (_routes[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_route(_routes[d.id].key);
+            ++_evicted;
+        }
+    }
+    if (_routes.size() >= _lim.max_routes) return;
+    id = _routes.alloc();
+    _routes[id].key = t;
+    _route_index.insert(hash(t), id, [&](std::uint32_t i) { return hash(_routes[i].key); });
     _routes[id].r = r;
     _routes[id].expiry = exp;
     _route_due.push_back({exp, id});
@@ -327,23 +348,47 @@ bool record_store::remove_route(const target& t) noexcept {
 void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_time now) {
     const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
     std::uint32_t id = _refresh_index.find(hash(r), [&](std::uint32_t i) { return _refreshes[i].r == r; });
-    if (id == detail::id_index::none) {
-        while (_refreshes.size() >= _lim.max_refreshes && !_refresh_due.empty()) {
-            const due d = _refresh_due.front();
-            _refresh_due.pop_front();
-            if (_refreshes[d.id].expiry == d.expiry && d.expiry != 0) {
-                remove_refresh_id(d.id);
-                ++_evicted;
-            }
+    if (id != detail::id_index::none) {
+        _refreshes[id].link = l;
+        if (extend(_refreshes[id].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
+            _refresh_due.push_back({exp, id});
         }
-        if (_refreshes.size() >= _lim.max_refreshes) return;
-        id = _refreshes.alloc();
-        _refreshes[id].r = r;
-        _refresh_index.insert(hash(r), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
+        return;
     }
+    while (_refreshes.size() >= _lim.max_refreshes && !_refresh_due.empty()) {
+        const due d = _refresh_due.front();
+        _refresh_due.pop_front();
+        if (_refreshes[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove_refresh_id(d.id);
+            ++_evicted;
+        }
+    }
+    if (_refreshes.size() >= _lim.max_refreshes) return;
+    id = _refreshes.alloc();
+    _refreshes[id].r = r;
+    _refresh_index.insert(hash(r), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
     _refreshes[id].link = l;
     _refreshes[id].expiry = exp;
     _refresh_due.push_back({exp, id});
+}
+
+std::optional<refresh_link> record_store::move_refresh(const key& from, const key& to, base::mono_time now) {
+    const std::uint32_t id =
+        _refresh_index.find(hash(from), [&](std::uint32_t i) { return _refreshes[i].r == from; });
+    if (id == detail::id_index::none) return std::nullopt;
+    if (from == to) return _refreshes[id].link;  // H(r) == r: not a chain anyone can build
+    // A link already under `to` is replaced, as a second announce naming it would.
+    const std::uint32_t old = _refresh_index.find(hash(to), [&](std::uint32_t i) { return _refreshes[i].r == to; });
+    if (old != detail::id_index::none) remove_refresh_id(old);
+    // Re-keyed in place: the link keeps its slot and its queued expiry.
+    _refresh_index.erase(hash(from), id);
+    _refreshes[id].r = to;
+    _refresh_index.insert(hash(to), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
+    const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
+    if (extend(_refreshes[id].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
+        _refresh_due.push_back({exp, id});
+    }
+    return _refreshes[id].link;
 }
 
 std::optional<refresh_link> record_store::take_refresh(const key& r) noexcept {
@@ -408,6 +453,10 @@ put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq,
             if (!std::equal(stored.begin(), stored.end(), incoming.begin(), incoming.end())) {
                 return put_mutable_result::seq_reused;
             }
+            // The same value again: a refresh, in place.
+            const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
+            if (extend(e.expiry, now_s + ttl, ttl)) _value_due.push_back({e.expiry, vid});
+            return put_mutable_result::stored;
         } else if (seq < e.seq) {
             return put_mutable_result::seq_too_low;
         }
@@ -447,8 +496,8 @@ bool record_store::put_immutable(const target& t, std::span<const std::byte> val
     if (vid != detail::id_index::none) {
         if (!_values[vid].is_mutable) {
             // Same key means same value (the key is its hash): refresh.
-            _values[vid].expiry = now_s + static_cast<std::uint32_t>(_lim.value_ttl.count());
-            _value_due.push_back({_values[vid].expiry, vid});
+            const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
+            if (extend(_values[vid].expiry, now_s + ttl, ttl)) _value_due.push_back({_values[vid].expiry, vid});
             return true;
         }
         remove_value_id(vid);
@@ -516,6 +565,7 @@ store_stats record_store::stats() const noexcept {
     s.records = _records.size();
     s.routes = _routes.size();
     s.refreshes = _refreshes.size();
+    s.queued_expiries = _record_due.size() + _route_due.size() + _value_due.size() + _refresh_due.size();
     s.value_bytes = _value_bytes;
     s.evicted = _evicted;
     s.expired = _expired;

@@ -7,7 +7,7 @@
 //   mutable values  target (= H(pk)) -> {seq, encoded mutableGetResponse}
 //   immutable       target (= H(value)) -> value
 // plus a bump counter per topic. Every entry expires a fixed time after its
-// last write (records, routes and refresh links 20 min, values 48 h by default; a read of a
+// last write, to within an eighth of that (records, routes and refresh links 20 min, values 48 h by default; a read of a
 // value pushes its expiry out again, at most once per half lifetime, like the
 // reference's promote-on-get). Each kind has an entry cap and values a byte
 // cap; when full, the entry closest to expiry is evicted first.
@@ -86,6 +86,7 @@ enum class put_mutable_result : std::uint8_t { stored, seq_reused, seq_too_low, 
 struct store_stats {
     std::size_t topics = 0, records = 0, routes = 0, refreshes = 0, mutables = 0, immutables = 0, value_bytes = 0;
     std::uint64_t evicted = 0, expired = 0;
+    std::size_t queued_expiries = 0;  // `due` entries, live and stale (bounded: see docs/store_format.md)
 };
 
 class record_store {
@@ -115,7 +116,7 @@ public:
     // picks them and starts loading them, write_sample() copies them out.
     // A plan is valid until the store is next modified.
     struct sample_plan {
-        std::array<std::uint32_t, 64> ids;
+        std::array<std::uint32_t, 64> ids{};
         std::size_t count = 0;
         std::uint64_t bump = 0;
     };
@@ -139,6 +140,9 @@ public:
     void put_refresh(const key& r, const refresh_link& l, base::mono_time now);
     // Removes the link stored under r and returns it.
     [[nodiscard]] std::optional<refresh_link> take_refresh(const key& r) noexcept;
+    // Moves the link stored under `from` to `to` (replacing any link there)
+    // and renews it; returns it, or nothing when there is none under `from`.
+    [[nodiscard]] std::optional<refresh_link> move_refresh(const key& from, const key& to, base::mono_time now);
 
     // --- values ------------------------------------------------------------
     // Stores an encoded mutableGetResponse, whose value is

@@ -247,6 +247,66 @@ TEST(RecordStore, RefreshLinksAreTakenOnceReplacedAndExpire) {
     EXPECT_EQ(s.stats().refreshes, 0u);
 }
 
+// A peer repeating one write (an IMMUTABLE_PUT or a refresh-only ANNOUNCE
+// needs no signature) must not grow the expiry queues by one entry a write.
+TEST(RecordStore, RepeatedWritesQueueABoundedNumberOfExpiries) {
+    store::limits l;
+    l.record_ttl = 800s;
+    l.route_ttl = 800s;
+    l.value_ttl = 800s;
+    store::record_store s(l, t0, 1);
+    const std::vector<std::byte> v(10, std::byte{1});
+    const store::refresh_link link{key(1), rec(1), false};
+    auto write_all = [&](base::mono_time at) {
+        s.put_record(key(1), rec(1), at);
+        s.put_route(key(2), {base::endpoint::v4(1, 1, 1, 1, 1), rec(2)}, at);
+        ASSERT_TRUE(s.put_immutable(key(3), v, at));
+        ASSERT_EQ(s.put_mutable(key(5), 1, v, 1, 2, at), store::put_mutable_result::stored);
+        s.put_refresh(key(4), link, at);
+    };
+    write_all(t0);
+    const std::size_t base = s.stats().queued_expiries;
+    EXPECT_EQ(base, 5u);
+    for (int i = 0; i < 10000; ++i) write_all(t0);
+    EXPECT_EQ(s.stats().queued_expiries, base) << "repeats within one second queue nothing";
+    for (int sec = 1; sec <= 800; ++sec) write_all(t0 + std::chrono::seconds(sec));
+    EXPECT_LE(s.stats().queued_expiries, base + 5 * 8) << "one per eighth of the lifetime";
+    EXPECT_EQ(s.stats().records, 1u);
+    EXPECT_EQ(s.stats().mutables + s.stats().immutables, 2u);
+    // The last extension was at 800 s: everything lives to 1600 s, not beyond.
+    s.expire(t0 + 1500s);
+    EXPECT_EQ(s.stats().records, 1u);
+    EXPECT_NE(s.get_route(key(2)), nullptr);
+    s.expire(t0 + 1600s);
+    EXPECT_EQ(s.stats().records, 0u);
+    EXPECT_EQ(s.get_route(key(2)), nullptr);
+    EXPECT_EQ(s.stats().refreshes, 0u);
+    EXPECT_EQ(s.stats().immutables + s.stats().mutables, 0u);
+}
+
+TEST(RecordStore, AMovedRefreshLinkKeepsItsSlotAndReplacesTheTarget) {
+    store::record_store s({}, t0, 1);
+    const store::refresh_link a{key(1), rec(1), false}, b{key(2), rec(2), true};
+    s.put_refresh(key(100), a, t0);
+    s.put_refresh(key(200), b, t0);
+    const std::size_t queued = s.stats().queued_expiries;
+    // A chain of a thousand steps in one second: no new slots, nothing queued.
+    for (std::uint64_t i = 0; i < 1000; ++i) {
+        auto got = s.move_refresh(key(100 + (i % 2) * 1000), key(100 + ((i + 1) % 2) * 1000), t0);
+        ASSERT_TRUE(got) << i;
+        EXPECT_EQ(got->target, key(1));
+    }
+    EXPECT_EQ(s.stats().refreshes, 2u);
+    EXPECT_EQ(s.stats().queued_expiries, queued);
+    EXPECT_FALSE(s.move_refresh(key(1100), key(7), t0)) << "the link is under key(100) after an even count";
+    // Moving onto a key that holds a link replaces that link.
+    ASSERT_TRUE(s.move_refresh(key(100), key(200), t0));
+    EXPECT_EQ(s.stats().refreshes, 1u);
+    auto got = s.take_refresh(key(200));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->target, key(1));
+}
+
 TEST(RecordStore, BumpsOnlyRiseAndLeaveWithTheirTopic) {
     store::record_store s({}, t0, 1);
     s.raise_bump(key(1), 10);
