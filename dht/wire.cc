@@ -175,7 +175,10 @@ std::size_t encode_response(std::span<std::byte> out, const response_out& p) noe
         const std::size_t at = w.size();
         auto room = w.skip(3 + p.writer->max);
         if (room.empty() || p.writer->max > 0xffff) return 0;
+        // A writer that fails (0 bytes where some were planned) drops the
+        // frame rather than send an empty value the peer cannot decode.
         const std::size_t n = std::min(p.writer->write(p.writer->ctx, room.subspan(3)), p.writer->max);
+        if (n == 0 && p.writer->max != 0) return 0;
         if (n <= 0xfc) {
             room[0] = std::byte(n);
             std::memmove(room.data() + 1, room.data() + 3, n);

@@ -98,6 +98,7 @@ struct request_out {
 // has its cache misses overlap that work, and the value is copied only once.
 struct value_writer {
     // Writes at most max bytes into out (out.size() == max); returns how many.
+    // Returning 0 when max > 0 means it failed: the frame is not sent.
     std::size_t (*write)(const void* ctx, std::span<std::byte> out) noexcept = nullptr;
     const void* ctx = nullptr;
     std::size_t max = 0;  // <= 0xffff

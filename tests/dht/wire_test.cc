@@ -133,9 +133,9 @@ TEST(Wire, EncoderRefusesFramesOverTheDatagramLimit) {
 }
 
 // A value written in place by a value_writer encodes exactly as the same
-// bytes passed as a value: short values (one-byte length), long ones
-// (three-byte length), empty ones; a writer that wants more room than a
-// datagram has makes the encoder refuse the frame.
+// bytes passed as a value: short values (one-byte length) and long ones
+// (three-byte length). A writer that wants more room than a datagram has,
+// or writes nothing, makes the encoder refuse the frame.
 TEST(Wire, AValueWriterEncodesLikeAValue) {
     struct src {
         std::vector<std::byte> bytes;
@@ -148,7 +148,7 @@ TEST(Wire, AValueWriterEncodesLikeAValue) {
     };
     const dht::token tok;
     const std::vector<base::endpoint> closer = {base::endpoint::v4(9, 9, 9, 9, 9)};
-    for (std::size_t len : {0u, 1u, 0xfcu, 0xfdu, 0xfeu, 1200u}) {
+    for (std::size_t len : {1u, 0xfcu, 0xfdu, 0xfeu, 1200u}) {
         src s;
         for (std::size_t i = 0; i < len; ++i) s.bytes.push_back(std::byte(i * 7));
         dht::response_out r;
@@ -171,12 +171,17 @@ TEST(Wire, AValueWriterEncodesLikeAValue) {
         ASSERT_TRUE(back->value);
         EXPECT_EQ(back->value->size(), len);
     }
-    src big;
+    src big, none;
     const dht::value_writer too_much{src::write, &big, dht::max_datagram};
     dht::response_out r;
     r.to = base::endpoint::v4(1, 2, 3, 4, 5);
     r.writer = &too_much;
     std::array<std::byte, dht::max_datagram> buf;
+    EXPECT_EQ(dht::encode_response(buf, r), 0u);
+    // A writer that writes nothing where it planned some: no frame, rather
+    // than an empty value the peer would fail to decode.
+    const dht::value_writer failed{src::write, &none, 100};
+    r.writer = &failed;
     EXPECT_EQ(dht::encode_response(buf, r), 0u);
 }
 
