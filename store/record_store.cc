@@ -94,6 +94,24 @@ bool extend(std::uint32_t& expiry, std::uint32_t new_expiry, std::uint32_t ttl) 
     expiry = new_expiry;
     return true;
 }
+
+// Pops q's front while more() holds, removing each entry a popped `due` still
+// names (its expiry matches; otherwise it was rewritten or freed since).
+// Returns how many were removed. Serves expiry (more: the front is due) and
+// eviction (more: the kind is over its cap).
+template <class Due, class Slab, class More, class Remove>
+std::uint64_t drain(std::deque<Due>& q, const Slab& slab, More&& more, Remove&& remove) {
+    std::uint64_t removed = 0;
+    while (!q.empty() && more(q.front())) {
+        const Due d = q.front();
+        q.pop_front();
+        if (slab[d.id].expiry == d.expiry && d.expiry != 0) {
+            remove(d.id);
+            ++removed;
+        }
+    }
+    return removed;
+}
 }  // namespace
 
 record_store::record_store(limits l, base::mono_time now, std::uint64_t seed) : _lim(l), _epoch(now), _seed(seed) {}
@@ -179,14 +197,8 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
         }
     }
     // Make room first: eviction may drop topics (including this one).
-    while (_records.size() >= _lim.max_records && !_record_due.empty()) {
-        const due d = _record_due.front();
-        _record_due.pop_front();
-        if (_records[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_record_id(d.id);
-            ++_evicted;
-        }
-    }
+    _evicted += drain(_record_due, _records, [&](const due&) { return _records.size() >= _lim.max_records; },
+                      [&](std::uint32_t id) { remove_record_id(id); });
     if (_records.size() >= _lim.max_records) return;
     tid = find_topic(t);
     if (tid == detail::id_index::none) {
@@ -312,14 +324,8 @@ void record_store::put_route(const target& t, const route& r, base::mono_time no
         }
         return;
     }
-    while (_routes.size() >= _lim.max_routes && !_route_due.empty()) {
-        const due d = _route_due.front();
-        _route_due.pop_front();
-        if (_routes[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_route(_routes[d.id].key);
-            ++_evicted;
-        }
-    }
+    _evicted += drain(_route_due, _routes, [&](const due&) { return _routes.size() >= _lim.max_routes; },
+                      [&](std::uint32_t i) { remove_route(_routes[i].key); });
     if (_routes.size() >= _lim.max_routes) return;
     id = _routes.alloc();
     _routes[id].key = t;
@@ -355,14 +361,8 @@ void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_t
         }
         return;
     }
-    while (_refreshes.size() >= _lim.max_refreshes && !_refresh_due.empty()) {
-        const due d = _refresh_due.front();
-        _refresh_due.pop_front();
-        if (_refreshes[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_refresh_id(d.id);
-            ++_evicted;
-        }
-    }
+    _evicted += drain(_refresh_due, _refreshes, [&](const due&) { return _refreshes.size() >= _lim.max_refreshes; },
+                      [&](std::uint32_t i) { remove_refresh_id(i); });
     if (_refreshes.size() >= _lim.max_refreshes) return;
     id = _refreshes.alloc();
     _refreshes[id].r = r;
@@ -419,14 +419,10 @@ void record_store::remove_value_id(std::uint32_t vid) noexcept {
 
 bool record_store::make_room_for_value(std::size_t bytes) {
     if (bytes > _lim.max_value_bytes) return false;
-    while ((_values.size() >= _lim.max_values || _value_bytes + bytes > _lim.max_value_bytes) && !_value_due.empty()) {
-        const due d = _value_due.front();
-        _value_due.pop_front();
-        if (_values[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_value_id(d.id);
-            ++_evicted;
-        }
-    }
+    _evicted += drain(
+        _value_due, _values,
+        [&](const due&) { return _values.size() >= _lim.max_values || _value_bytes + bytes > _lim.max_value_bytes; },
+        [&](std::uint32_t i) { remove_value_id(i); });
     return _values.size() < _lim.max_values && _value_bytes + bytes <= _lim.max_value_bytes;
 }
 
@@ -525,38 +521,11 @@ std::optional<std::span<const std::byte>> record_store::get_immutable(const targ
 
 void record_store::expire(base::mono_time now) {
     const std::uint32_t s = secs(now);
-    while (!_record_due.empty() && _record_due.front().expiry <= s) {
-        const due d = _record_due.front();
-        _record_due.pop_front();
-        if (_records[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_record_id(d.id);
-            ++_expired;
-        }
-    }
-    while (!_route_due.empty() && _route_due.front().expiry <= s) {
-        const due d = _route_due.front();
-        _route_due.pop_front();
-        if (_routes[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_route(_routes[d.id].key);
-            ++_expired;
-        }
-    }
-    while (!_refresh_due.empty() && _refresh_due.front().expiry <= s) {
-        const due d = _refresh_due.front();
-        _refresh_due.pop_front();
-        if (_refreshes[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_refresh_id(d.id);
-            ++_expired;
-        }
-    }
-    while (!_value_due.empty() && _value_due.front().expiry <= s) {
-        const due d = _value_due.front();
-        _value_due.pop_front();
-        if (_values[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove_value_id(d.id);
-            ++_expired;
-        }
-    }
+    auto due_now = [s](const due& d) { return d.expiry <= s; };
+    _expired += drain(_record_due, _records, due_now, [&](std::uint32_t i) { remove_record_id(i); });
+    _expired += drain(_route_due, _routes, due_now, [&](std::uint32_t i) { remove_route(_routes[i].key); });
+    _expired += drain(_refresh_due, _refreshes, due_now, [&](std::uint32_t i) { remove_refresh_id(i); });
+    _expired += drain(_value_due, _values, due_now, [&](std::uint32_t i) { remove_value_id(i); });
 }
 
 store_stats record_store::stats() const noexcept {
