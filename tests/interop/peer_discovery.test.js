@@ -92,16 +92,40 @@ async function refreshChain (dht, to, label) {
   assert.ok((await peers()).keys.includes(mine), `${label}: revealing r2 re-applied it again`)
 }
 
+// A server key pair whose target H(pk) is nearer to a shoald node than to any
+// JS node, so the nearest nodes it announces to (its relays) include shoald.
+// Which nodes are nearest otherwise depends on the JS nodes' random ports, and
+// with 3 relays out of 4 JS and 3 shoald nodes all three would be JS ~1 run
+// in 9. Node ids are H(ip:port), as dht-rpc computes them.
+function serverKeyPair (tag, infra, jsNodes) {
+  const { id } = require('dht-rpc/lib/peer')
+  const nodes = [
+    ...infra.map((port) => ({ shoald: true, id: id('127.0.0.1', port) })),
+    ...jsNodes.map((n) => ({ shoald: false, id: id(n.host, n.port) }))
+  ]
+  const distance = (a, t) => Buffer.from(a.map((x, i) => x ^ t[i]))
+  for (let i = 0; i < 1024; i++) {
+    const seed = Buffer.alloc(32, tag)
+    seed.writeUInt16BE(i, 0)
+    const kp = DHT.keyPair(seed)
+    const t = DHT.hash(kp.publicKey)
+    const nearest = nodes.reduce((a, b) => (Buffer.compare(distance(a.id, t), distance(b.id, t)) <= 0 ? a : b))
+    if (nearest.shoald) return kp
+  }
+  throw new Error('no key pair whose target is nearest to a shoald node')
+}
+
 // The cases every network must pass. `bootstrap` is where JS clients join;
-// `infra` are the ports of the shoald nodes that must carry the work.
-async function suite (label, bootstrap, infra) {
+// `infra` are the ports of the shoald nodes that must carry the work;
+// `jsNodes` the addresses of any JS nodes in the network.
+async function suite (label, bootstrap, infra, jsNodes = []) {
   const mk = (extra = {}) => new DHT({ bootstrap, ...LOCAL, ...extra })
 
   // 1. server.listen: relays are shoald nodes; connect plainly.
   {
     const a = mk(); const b = mk()
     await a.fullyBootstrapped(); await b.fullyBootstrapped()
-    const kp = DHT.keyPair(Buffer.alloc(32, 11))
+    const kp = serverKeyPair(11, infra, jsNodes)
     const server = await echoServer(a, kp)
     const relays = server.relayAddresses.filter((r) => infra.includes(r.port))
     assert.ok(relays.length >= 1, `${label}: relay addresses ${JSON.stringify(server.relayAddresses)} include shoald nodes`)
@@ -258,7 +282,7 @@ h.run([
       nodes.push(await h.startShoald(['--host', '127.0.0.1', '--port', String(BASE + 100 + i), '--public-host', '127.0.0.1', '--bootstrap', boot]))
     }
     await h.sleep(500)
-    await suite('mixed', testnet.bootstrap, shoaldPorts(nodes, BASE + 100))
+    await suite('mixed', testnet.bootstrap, shoaldPorts(nodes, BASE + 100), testnet.nodes.map((n) => n.address()))
     // The same refresh chain against a JS node (not the ephemeral
     // bootstrapper): the reference agrees.
     const d = new DHT({ bootstrap: testnet.bootstrap, ...LOCAL })
