@@ -84,37 +84,38 @@ void record_store::id_list::erase(std::size_t pos) noexcept {
 
 namespace {
 // A rewrite of a live entry moves its expiry only when that gains at least
-// an eighth of its lifetime; each move queues one `due` entry. Without this
-// step a peer repeating one write (an IMMUTABLE_PUT, a refresh-only ANNOUNCE:
-// neither needs a signature) would grow the expiry queues by one entry per
-// datagram. With it, an entry has at most 9 queued, and it expires between
+// an eighth of its lifetime, so a peer repeating one write (an IMMUTABLE_PUT,
+// a refresh-only ANNOUNCE: neither needs a signature) relinks the entry in
+// its expiry wheel at most eight times a lifetime. An entry expires between
 // 7/8 of its lifetime and its lifetime after its last write.
+std::uint32_t ttl_of(base::seconds s) noexcept {
+    return static_cast<std::uint32_t>(std::clamp<std::int64_t>(s.count(), 1, INT32_MAX));
+}
+
 bool extend(std::uint32_t& expiry, std::uint32_t new_expiry, std::uint32_t ttl) noexcept {
     if (new_expiry < expiry + std::max<std::uint32_t>(1, ttl / 8)) return false;
     expiry = new_expiry;
     return true;
 }
 
-// Pops q's front while more() holds, removing each entry a popped `due` still
-// names (its expiry matches; otherwise it was rewritten or freed since).
-// Returns how many were removed. Serves expiry (more: the front is due) and
-// eviction (more: the kind is over its cap).
-template <class Due, class Slab, class More, class Remove>
-std::uint64_t drain(std::deque<Due>& q, const Slab& slab, More&& more, Remove&& remove) {
+// Removes the entries closest to expiry while more() holds (the kind is
+// over its cap). Returns how many were removed.
+template <class More, class Remove>
+std::uint64_t evict(detail::expiry_wheel& w, More&& more, Remove&& remove) {
     std::uint64_t removed = 0;
-    while (!q.empty() && more(q.front())) {
-        const Due d = q.front();
-        q.pop_front();
-        if (slab[d.id].expiry == d.expiry && d.expiry != 0) {
-            remove(d.id);
-            ++removed;
-        }
-    }
+    for (std::uint32_t id; more() && (id = w.earliest()) != detail::expiry_wheel::none; ++removed) remove(id);
     return removed;
 }
 }  // namespace
 
-record_store::record_store(limits l, base::mono_time now, std::uint64_t seed) : _lim(l), _epoch(now), _seed(seed) {}
+record_store::record_store(limits l, base::mono_time now, std::uint64_t seed)
+    : _lim(l),
+      _epoch(now),
+      _seed(seed),
+      _record_exp(ttl_of(l.record_ttl)),
+      _route_exp(ttl_of(l.route_ttl)),
+      _value_exp(ttl_of(l.value_ttl)),
+      _refresh_exp(ttl_of(l.record_ttl)) {}
 
 std::uint64_t record_store::hash(const target& t) const noexcept { return base::hash_bytes(t.data(), t.size()) ^ _seed; }
 
@@ -162,6 +163,7 @@ void record_store::remove_record_id(std::uint32_t rid) noexcept {
     bool found = false;
     const std::size_t pos = list_search(_topics[tid].ids, _records[rid].pk, found);
     if (found) _topics[tid].ids.erase(pos);
+    _record_exp.unlink(rid);
     _records.free(rid);
     drop_topic_if_empty(tid);
 }
@@ -187,7 +189,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
             const std::uint32_t rid = _topics[tid].ids.data()[pos];
             fill(_records[rid]);
             if (extend(_records[rid].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
-                _record_due.push_back({exp, rid});
+                _record_exp.relink(rid, exp);
             }
             return;
         }
@@ -197,7 +199,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
         }
     }
     // Make room first: eviction may drop topics (including this one).
-    _evicted += drain(_record_due, _records, [&](const due&) { return _records.size() >= _lim.max_records; },
+    _evicted += evict(_record_exp, [&] { return _records.size() >= _lim.max_records; },
                       [&](std::uint32_t id) { remove_record_id(id); });
     if (_records.size() >= _lim.max_records) return;
     tid = find_topic(t);
@@ -215,7 +217,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
     fill(rec);
     rec.expiry = exp;
     _topics[tid].ids.insert(pos, rid, prefix_of(r.pk));
-    _record_due.push_back({exp, rid});
+    _record_exp.link(rid, exp);
 }
 
 bool record_store::remove_record(const target& t, const crypto::public_key& pk) noexcept {
@@ -320,11 +322,11 @@ void record_store::put_route(const target& t, const route& r, base::mono_time no
     if (id != detail::id_index::none) {
         _routes[id].r = r;
         if (extend(_routes[id].expiry, exp, static_cast<std::uint32_t>(_lim.route_ttl.count()))) {
-            _route_due.push_back({exp, id});
+            _route_exp.relink(id, exp);
         }
         return;
     }
-    _evicted += drain(_route_due, _routes, [&](const due&) { return _routes.size() >= _lim.max_routes; },
+    _evicted += evict(_route_exp, [&] { return _routes.size() >= _lim.max_routes; },
                       [&](std::uint32_t i) { remove_route(_routes[i].key); });
     if (_routes.size() >= _lim.max_routes) return;
     id = _routes.alloc();
@@ -332,7 +334,7 @@ void record_store::put_route(const target& t, const route& r, base::mono_time no
     _route_index.insert(hash(t), id, [&](std::uint32_t i) { return hash(_routes[i].key); });
     _routes[id].r = r;
     _routes[id].expiry = exp;
-    _route_due.push_back({exp, id});
+    _route_exp.link(id, exp);
 }
 
 const route* record_store::get_route(const target& t) const noexcept {
@@ -345,6 +347,7 @@ bool record_store::remove_route(const target& t) noexcept {
     const std::uint32_t id = _route_index.find(h, [&](std::uint32_t i) { return _routes[i].key == t; });
     if (id == detail::id_index::none) return false;
     _route_index.erase(h, id);
+    _route_exp.unlink(id);
     _routes.free(id);
     return true;
 }
@@ -357,11 +360,11 @@ void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_t
     if (id != detail::id_index::none) {
         _refreshes[id].link = l;
         if (extend(_refreshes[id].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
-            _refresh_due.push_back({exp, id});
+            _refresh_exp.relink(id, exp);
         }
         return;
     }
-    _evicted += drain(_refresh_due, _refreshes, [&](const due&) { return _refreshes.size() >= _lim.max_refreshes; },
+    _evicted += evict(_refresh_exp, [&] { return _refreshes.size() >= _lim.max_refreshes; },
                       [&](std::uint32_t i) { remove_refresh_id(i); });
     if (_refreshes.size() >= _lim.max_refreshes) return;
     id = _refreshes.alloc();
@@ -369,7 +372,7 @@ void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_t
     _refresh_index.insert(hash(r), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
     _refreshes[id].link = l;
     _refreshes[id].expiry = exp;
-    _refresh_due.push_back({exp, id});
+    _refresh_exp.link(id, exp);
 }
 
 std::optional<refresh_link> record_store::move_refresh(const key& from, const key& to, base::mono_time now) {
@@ -380,13 +383,13 @@ std::optional<refresh_link> record_store::move_refresh(const key& from, const ke
     // A link already under `to` is replaced, as a second announce naming it would.
     const std::uint32_t old = _refresh_index.find(hash(to), [&](std::uint32_t i) { return _refreshes[i].r == to; });
     if (old != detail::id_index::none) remove_refresh_id(old);
-    // Re-keyed in place: the link keeps its slot and its queued expiry.
+    // Re-keyed in place: the link keeps its slot and its place in the wheel.
     _refresh_index.erase(hash(from), id);
     _refreshes[id].r = to;
     _refresh_index.insert(hash(to), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
     const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
     if (extend(_refreshes[id].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
-        _refresh_due.push_back({exp, id});
+        _refresh_exp.relink(id, exp);
     }
     return _refreshes[id].link;
 }
@@ -401,6 +404,7 @@ std::optional<refresh_link> record_store::take_refresh(const key& r) noexcept {
 
 void record_store::remove_refresh_id(std::uint32_t id) noexcept {
     _refresh_index.erase(hash(_refreshes[id].r), id);
+    _refresh_exp.unlink(id);
     _refreshes.free(id);
 }
 
@@ -414,14 +418,14 @@ void record_store::remove_value_id(std::uint32_t vid) noexcept {
     _value_bytes -= _values[vid].bytes.size();
     if (_values[vid].is_mutable) --_mutable_count;
     _value_index.erase(hash(_values[vid].key), vid);
+    _value_exp.unlink(vid);
     _values.free(vid);
 }
 
 bool record_store::make_room_for_value(std::size_t bytes) {
     if (bytes > _lim.max_value_bytes) return false;
-    _evicted += drain(
-        _value_due, _values,
-        [&](const due&) { return _values.size() >= _lim.max_values || _value_bytes + bytes > _lim.max_value_bytes; },
+    _evicted += evict(
+        _value_exp, [&] { return _values.size() >= _lim.max_values || _value_bytes + bytes > _lim.max_value_bytes; },
         [&](std::uint32_t i) { remove_value_id(i); });
     return _values.size() < _lim.max_values && _value_bytes + bytes <= _lim.max_value_bytes;
 }
@@ -431,7 +435,7 @@ void record_store::touch_value(std::uint32_t vid, std::uint32_t now_s) {
     value_entry& e = _values[vid];
     if (e.expiry - now_s >= ttl / 2) return;  // recently written or touched
     e.expiry = now_s + ttl;
-    _value_due.push_back({e.expiry, vid});
+    _value_exp.relink(vid, e.expiry);
 }
 
 put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq, std::span<const std::byte> encoded,
@@ -451,7 +455,7 @@ put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq,
             }
             // The same value again: a refresh, in place.
             const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
-            if (extend(e.expiry, now_s + ttl, ttl)) _value_due.push_back({e.expiry, vid});
+            if (extend(e.expiry, now_s + ttl, ttl)) _value_exp.relink(vid, e.expiry);
             return put_mutable_result::stored;
         } else if (seq < e.seq) {
             return put_mutable_result::seq_too_low;
@@ -475,7 +479,7 @@ put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq,
     e.expiry = now_s + static_cast<std::uint32_t>(_lim.value_ttl.count());
     _value_bytes += e.bytes.size();
     _value_index.insert(hash(t), vid, [&](std::uint32_t i) { return hash(_values[i].key); });
-    _value_due.push_back({e.expiry, vid});
+    _value_exp.link(vid, e.expiry);
     return put_mutable_result::stored;
 }
 
@@ -493,7 +497,7 @@ bool record_store::put_immutable(const target& t, std::span<const std::byte> val
         if (!_values[vid].is_mutable) {
             // Same key means same value (the key is its hash): refresh.
             const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
-            if (extend(_values[vid].expiry, now_s + ttl, ttl)) _value_due.push_back({_values[vid].expiry, vid});
+            if (extend(_values[vid].expiry, now_s + ttl, ttl)) _value_exp.relink(vid, _values[vid].expiry);
             return true;
         }
         remove_value_id(vid);
@@ -506,7 +510,7 @@ bool record_store::put_immutable(const target& t, std::span<const std::byte> val
     e.expiry = now_s + static_cast<std::uint32_t>(_lim.value_ttl.count());
     _value_bytes += e.bytes.size();
     _value_index.insert(hash(t), vid, [&](std::uint32_t i) { return hash(_values[i].key); });
-    _value_due.push_back({e.expiry, vid});
+    _value_exp.link(vid, e.expiry);
     return true;
 }
 
@@ -521,11 +525,10 @@ std::optional<std::span<const std::byte>> record_store::get_immutable(const targ
 
 void record_store::expire(base::mono_time now) {
     const std::uint32_t s = secs(now);
-    auto due_now = [s](const due& d) { return d.expiry <= s; };
-    _expired += drain(_record_due, _records, due_now, [&](std::uint32_t i) { remove_record_id(i); });
-    _expired += drain(_route_due, _routes, due_now, [&](std::uint32_t i) { remove_route(_routes[i].key); });
-    _expired += drain(_refresh_due, _refreshes, due_now, [&](std::uint32_t i) { remove_refresh_id(i); });
-    _expired += drain(_value_due, _values, due_now, [&](std::uint32_t i) { remove_value_id(i); });
+    _expired += _record_exp.pop_due(s, [&](std::uint32_t i) { remove_record_id(i); });
+    _expired += _route_exp.pop_due(s, [&](std::uint32_t i) { remove_route(_routes[i].key); });
+    _expired += _refresh_exp.pop_due(s, [&](std::uint32_t i) { remove_refresh_id(i); });
+    _expired += _value_exp.pop_due(s, [&](std::uint32_t i) { remove_value_id(i); });
 }
 
 store_stats record_store::stats() const noexcept {
@@ -534,7 +537,7 @@ store_stats record_store::stats() const noexcept {
     s.records = _records.size();
     s.routes = _routes.size();
     s.refreshes = _refreshes.size();
-    s.queued_expiries = _record_due.size() + _route_due.size() + _value_due.size() + _refresh_due.size();
+    s.queued_expiries = _record_exp.size() + _route_exp.size() + _value_exp.size() + _refresh_exp.size();
     s.value_bytes = _value_bytes;
     s.evicted = _evicted;
     s.expired = _expired;

@@ -23,7 +23,6 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -35,6 +34,7 @@
 #include "base/time.h"
 #include "base/fixed_bytes.h"
 #include "crypto/sign.h"
+#include "store/detail/expiry_wheel.h"
 #include "store/detail/index.h"
 
 namespace store {
@@ -86,7 +86,7 @@ enum class put_mutable_result : std::uint8_t { stored, seq_reused, seq_too_low, 
 struct store_stats {
     std::size_t topics = 0, records = 0, routes = 0, refreshes = 0, mutables = 0, immutables = 0, value_bytes = 0;
     std::uint64_t evicted = 0, expired = 0;
-    std::size_t queued_expiries = 0;  // `due` entries, live and stale (bounded: see docs/store_format.md)
+    std::size_t queued_expiries = 0;  // entries linked in the expiry wheels: always the live entries
 };
 
 class record_store {
@@ -225,11 +225,6 @@ private:
         std::uint16_t value_offset = 0, value_len = 0;  // mutable: the value inside `bytes`
         bool is_mutable = false;
     };
-    struct due {
-        std::uint32_t expiry;
-        std::uint32_t id;
-    };
-
     [[nodiscard]] std::uint64_t hash(const target& t) const noexcept;
     [[nodiscard]] std::uint32_t secs(base::mono_time now) const noexcept;
     [[nodiscard]] std::uint32_t find_topic(const target& t) const noexcept;
@@ -251,7 +246,7 @@ private:
     base::slab<value_entry> _values;
     base::slab<refresh_entry> _refreshes;
     detail::id_index _topic_index, _route_index, _value_index, _refresh_index;
-    std::deque<due> _record_due, _route_due, _value_due, _refresh_due;
+    detail::expiry_wheel _record_exp, _route_exp, _value_exp, _refresh_exp;
     std::size_t _value_bytes = 0;
     std::size_t _mutable_count = 0;
     // Bumps are rare (an optional announce field): kept aside, not in every topic.

@@ -284,6 +284,54 @@ TEST(RecordStore, RepeatedWritesQueueABoundedNumberOfExpiries) {
     EXPECT_EQ(s.stats().immutables + s.stats().mutables, 0u);
 }
 
+// Removing entries and creating them again (an IMMUTABLE_PUT of a public key
+// alternating with a MUTABLE_PUT for that key, ANNOUNCE/UNANNOUNCE pairs,
+// rising mutable seqs) must not leave expiry bookkeeping behind: whatever
+// the sequence of writes, it is bounded by the live entries.
+TEST(RecordStore, ExpiryBookkeepingIsBoundedByLiveEntriesWhateverTheWrites) {
+    store::record_store s({}, t0, 1);
+    const std::vector<std::byte> v(32, std::byte{7});
+    auto live = [&] {
+        const auto st = s.stats();
+        return st.records + st.routes + st.refreshes + st.mutables + st.immutables;
+    };
+    for (std::uint64_t i = 0; i < 20000; ++i) {
+        const auto at = t0 + std::chrono::milliseconds(i);  // 20 s of writes, well within every lifetime
+        ASSERT_TRUE(s.put_immutable(key(1), v, at));        // the value under "H(pk)"
+        ASSERT_EQ(s.put_mutable(key(1), i, v, 1, 2, at), store::put_mutable_result::stored);
+        s.put_record(key(2), rec(i % 3), at);  // announce ...
+        s.remove_record(key(2), rec(i % 3).pk);  // ... and unannounce
+        s.put_route(key(3), {base::endpoint::v4(1, 1, 1, 1, 1), rec(1)}, at);
+        s.remove_route(key(3));
+        s.put_refresh(key(4), {key(2), rec(1), false}, at);
+        ASSERT_TRUE(s.take_refresh(key(4)));
+        ASSERT_LE(s.stats().queued_expiries, live()) << "after " << i << " cycles";
+    }
+    EXPECT_EQ(live(), 1u);
+    EXPECT_EQ(s.stats().queued_expiries, 1u);
+    // What is live still expires on time (values to within 43 s: a 48 h
+    // lifetime is kept in 43-second buckets).
+    s.expire(t0 + 20s + 48h - 1s);
+    EXPECT_EQ(s.stats().mutables, 1u);
+    s.expire(t0 + 20s + 48h + 43s);
+    EXPECT_EQ(s.stats().mutables, 0u);
+    EXPECT_EQ(s.stats().queued_expiries, 0u);
+}
+
+// A store whose expiry pass has not run for longer than a lifetime expires
+// nothing early and everything due.
+TEST(RecordStore, ALateExpiryPassExpiresExactlyWhatIsDue) {
+    store::limits l;
+    l.record_ttl = 100s;
+    store::record_store s(l, t0, 1);
+    s.put_record(key(1), rec(1), t0);
+    s.put_record(key(2), rec(2), t0 + 1000s);  // the wheel has not turned since t0
+    s.expire(t0 + 1050s);
+    EXPECT_EQ(s.stats().records, 1u) << "key(1) was due at t0+100s, key(2) lives to t0+1100s";
+    s.expire(t0 + 1100s);
+    EXPECT_EQ(s.stats().records, 0u);
+}
+
 TEST(RecordStore, AMovedRefreshLinkKeepsItsSlotAndReplacesTheTarget) {
     store::record_store s({}, t0, 1);
     const store::refresh_link a{key(1), rec(1), false}, b{key(2), rec(2), true};
