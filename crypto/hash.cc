@@ -12,6 +12,17 @@ const unsigned char* u8(const void* p) noexcept { return static_cast<const unsig
 
 bool init() noexcept { return sodium_init() >= 0; }
 
+std::uint64_t keystream::next() noexcept {
+    if (_pos == _buf.size()) {
+        std::array<unsigned char, crypto_stream_chacha20_NONCEBYTES> nonce{};
+        for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<unsigned char>(_nonce >> (8 * i));
+        ++_nonce;
+        crypto_stream_chacha20(reinterpret_cast<unsigned char*>(_buf.data()), sizeof _buf, nonce.data(), u8(_key.data()));
+        _pos = 0;
+    }
+    return _buf[_pos++];
+}
+
 hash32 blake2b_256(bytes_view in) noexcept {
     hash32 out;
     crypto_generichash(out.data(), 32, u8(in.data()), in.size(), nullptr, 0);

@@ -5,6 +5,7 @@
 // Thread safety: pure functions; call crypto::init() once before any shard starts.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -36,6 +37,22 @@ using bytes_view = std::span<const std::byte>;
 
 // HyperDHT namespaces: NS_i = H(H(utf8(name)) || byte(i)) (hypercore-crypto namespace()).
 [[nodiscard]] hash32 ns(std::string_view name, std::uint8_t id) noexcept;
+
+// A ChaCha20 keystream (libsodium crypto_stream_chacha20), read 8 bytes at a
+// time: unpredictable to anyone without the key, deterministic given it (so
+// seeded tests repeat), and cheap (it refills 512 bytes at a time).
+// Thread safety: one owner.
+class keystream {
+public:
+    explicit keystream(const hash32& key) noexcept : _key(key) {}
+    [[nodiscard]] std::uint64_t next() noexcept;
+
+private:
+    hash32 _key;
+    std::uint64_t _nonce = 0;
+    std::array<std::uint64_t, 64> _buf{};
+    std::size_t _pos = 64;
+};
 
 // Fills `out` from libsodium's CSPRNG.
 void random_bytes(std::span<std::byte> out) noexcept;

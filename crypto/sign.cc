@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <string_view>
+
 namespace crypto {
 
 keypair keypair_from_seed(const seed& s) noexcept {
@@ -27,5 +29,9 @@ bool verify(const signature& sig, std::span<const std::byte> msg, const public_k
     return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(msg.data()), msg.size(),
                                        pk.data()) == 0;
 }
+
+const char* sodium_version() noexcept { return sodium_version_string(); }
+
+bool batch_rule_matches_library() noexcept { return std::string_view(sodium_version_string()) == "1.0.18"; }
 
 }  // namespace crypto

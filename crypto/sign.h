@@ -36,4 +36,13 @@ struct keypair {
 // crypto_sign_verify_detached: true iff libsodium accepts (sig, msg, pk).
 [[nodiscard]] bool verify(const signature& sig, std::span<const std::byte> msg, const public_key& pk) noexcept;
 
+// The libsodium release this process runs with ("1.0.18").
+[[nodiscard]] const char* sodium_version() noexcept;
+// Whether it is the release whose acceptance rule the batch verifier
+// reproduces: 1.0.18 (docs/batch_verification.md, section 1; from 1.0.19 on,
+// libsodium accepts a leftover small-order component the batch rejects). The
+// build requires 1.0.18; a process that meets another release at run time
+// (a shared library swapped under it) must verify one signature at a time.
+[[nodiscard]] bool batch_rule_matches_library() noexcept;
+
 }  // namespace crypto
