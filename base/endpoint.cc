@@ -76,6 +76,20 @@ std::string endpoint::to_string() const {
     return h + ":" + std::to_string(_port);
 }
 
+addr_scope endpoint::scope() const noexcept {
+    if (!is_v4() || _port == 0) return addr_scope::unusable;
+    const std::uint32_t a = v4_u32();
+    auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
+    if (in(0x00000000, 8) || in(0xe0000000, 4) || in(0xf0000000, 4)) return addr_scope::unusable;
+    if (in(0x7f000000, 8)) return addr_scope::loopback;
+    if (in(0x0a000000, 8) || in(0x64400000, 10) || in(0xa9fe0000, 16) || in(0xac100000, 12) ||
+        in(0xc0000000, 24) || in(0xc0000200, 24) || in(0xc0a80000, 16) || in(0xc6120000, 15) ||
+        in(0xc6336400, 24) || in(0xcb007100, 24)) {
+        return addr_scope::private_net;
+    }
+    return addr_scope::global;
+}
+
 std::uint64_t endpoint::key() const noexcept {
     if (is_v4()) return std::uint64_t(v4_u32()) << 16 | _port;
     std::uint64_t a = 0, b = 0;

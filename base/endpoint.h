@@ -16,6 +16,16 @@ namespace base {
 
 enum class ip_family : std::uint8_t { v4 = 4, v6 = 6 };
 
+// How far an address reaches (IANA's special-purpose registries, RFC 6890):
+// the DHT sends sender-chosen bytes only where the node itself may reach.
+enum class addr_scope : std::uint8_t {
+    unusable,     // port 0, 0.0.0.0/8, multicast 224/4, 240/4 (with broadcast), IPv6
+    loopback,     // 127/8
+    private_net,  // 10/8, 100.64/10, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24,
+                  // 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24
+    global,       // everything else
+};
+
 class endpoint {
 public:
     constexpr endpoint() noexcept = default;
@@ -65,6 +75,9 @@ public:
     std::size_t host_string(char* buf, std::size_t cap) const noexcept;
     [[nodiscard]] std::string host_string() const;
     [[nodiscard]] std::string to_string() const;  // "a.b.c.d:port"
+
+    // The scope of this address and port (addr_scope above).
+    [[nodiscard]] addr_scope scope() const noexcept;
 
     // A 64-bit key for hash tables: family, address and port packed (v4) or folded (v6).
     [[nodiscard]] std::uint64_t key() const noexcept;

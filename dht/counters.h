@@ -40,6 +40,7 @@ enum class ctr : std::uint8_t {
     down_hints_sent,
     down_hints_suppressed,    // over the per-tick budget
     shard_messages_out,
+    shard_messages_dropped,   // the ring to another shard was full (state messages are resent; see node_shards.cc)
     count_
 };
 inline constexpr std::size_t ctr_count = static_cast<std::size_t>(ctr::count_);

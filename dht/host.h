@@ -19,7 +19,9 @@ public:
     // (0 = the shared server socket, 1 = the primary's client socket).
     virtual void send(const base::endpoint& to, std::span<const std::byte> datagram, std::uint16_t socket) noexcept = 0;
     // Posts a message to shard `to` of the same node (never to itself).
-    virtual void post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept = 0;
+    // Returns false when it could not be queued (the ring to `to` is full):
+    // the message is lost, and the caller counts it.
+    [[nodiscard]] virtual bool post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept = 0;
 };
 
 }  // namespace dht

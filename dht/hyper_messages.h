@@ -49,6 +49,11 @@ enum class command : std::uint8_t {
 };
 
 enum class mode : std::uint8_t { from_client = 0, from_server = 1, from_relay = 2, from_second_relay = 3, reply = 4 };
+// The mode a u64 on the wire names, or nothing past REPLY (the reference
+// ignores those; truncating to 8 bits would read 256 as FROM_CLIENT).
+[[nodiscard]] constexpr std::optional<mode> mode_of(std::uint64_t v) noexcept {
+    return v <= static_cast<std::uint64_t>(mode::reply) ? std::optional(static_cast<mode>(v)) : std::nullopt;
+}
 
 inline constexpr std::size_t max_relays_decoded = 340;
 inline constexpr std::size_t max_relays_stored = 3;

@@ -17,8 +17,8 @@ const char* hctr_name(hctr c) noexcept {
         "immutable_put", "immutable_get", "handshake_from_client", "handshake_from_relay", "handshake_from_server",
         "holepunch_from_client", "holepunch_from_server", "forwarded_to_owner", "drop_no_target",
         "drop_no_token", "drop_bad_value", "drop_bad_signature", "drop_unknown_refresh", "drop_not_persistent",
-        "drop_relay_no_route",
-        "drop_relay_rate_limited", "drop_plugin", "seq_reused", "seq_too_low", "store_full", "verify_deferred"};
+        "drop_relay_no_route", "drop_relay_rate_limited", "drop_relay_destination", "drop_forward_ring_full",
+        "drop_plugin", "seq_reused", "seq_too_low", "store_full", "verify_deferred", "bump_ignored"};
     return names[static_cast<std::size_t>(c)];
 }
 
@@ -50,7 +50,8 @@ struct hyperdht::pending_write {
 
 hyperdht::hyperdht(node& n, hyperdht_config cfg)
     : _node(n), _cfg(cfg), _store(cfg.limits, n.now(), n.random()()), _rnd(n.random()()) {
-    if (cfg.batch_verify) {
+    // Batches only where they give libsodium's verdicts (crypto/sign.h).
+    if (cfg.batch_verify && crypto::batch_rule_matches_library()) {
         crypto::verify_queue_config qc;
         qc.max_batch = cfg.verify_batch;
         qc.max_delay = cfg.verify_delay;
@@ -155,8 +156,7 @@ bool hyperdht::on_request(node& n, const incoming& in) noexcept {
             msg[7] = std::byte(in.socket & 0xff);
             msg[8] = std::byte(in.socket >> 8);
             std::memcpy(msg.data() + 9, in.raw.data(), in.raw.size());
-            _node.post(owner, msg_forward, msg);
-            bump(hctr::forwarded_to_owner);
+            bump(_node.post(owner, msg_forward, msg) ? hctr::forwarded_to_owner : hctr::drop_forward_ring_full);
             return true;
         }
     }
@@ -429,6 +429,18 @@ void hyperdht::immutable_put(const incoming& in) noexcept {
     _node.reply(in, {});
 }
 
+// A bump is a wall-clock time in ms (a u64 on the wire, not signed). One more
+// than a minute ahead of our clock is ignored: bumps only rise, so a bump far
+// in the future would pin the topic's for as long as the topic lives.
+void hyperdht::raise_bump(const store::key& k, std::uint64_t v, base::mono_time now) noexcept {
+    const std::int64_t newest = base::to_ms(now.time_since_epoch()) + _node.config().wall_offset_ms + max_bump_drift_ms;
+    if (newest < 0 || v > static_cast<std::uint64_t>(newest)) {
+        bump(hctr::bump_ignored);
+        return;
+    }
+    _store.raise_bump(k, v);
+}
+
 void hyperdht::apply(const pending_write& w) noexcept {
     const store::key k = key(w.tgt);
     const auto now = _node.now();
@@ -441,8 +453,7 @@ void hyperdht::apply(const pending_write& w) noexcept {
                 _store.remove_record(k, w.record.pk);
             } else {
                 _store.put_record(k, w.record, now);
-                const std::int64_t wall_ms = base::to_ms(now.time_since_epoch()) + _node.config().wall_offset_ms;
-                if (w.bump && static_cast<std::int64_t>(w.bump) <= wall_ms + max_bump_drift_ms) _store.raise_bump(k, w.bump);
+                if (w.bump) raise_bump(k, w.bump, now);
             }
             if (w.refresh) _store.put_refresh(store::key(w.refresh->array()), {k, w.record, w.announce_self}, now);
             _node.reply_to(w.tid, w.from, w.socket, &w.tgt, bare);
@@ -500,6 +511,18 @@ bool hyperdht::charge_relay(const base::endpoint& source) noexcept {
     return true;
 }
 
+// A relayed handshake or holepunch carries ~1.9 KB of sender-chosen bytes to
+// an address the sender names. It goes only to an address at least as far
+// reaching as the node's own network (docs/wire_format.md, "Relay
+// destinations"): a node on a public address never bounces into loopback or
+// private ranges, and nothing goes to port 0, multicast or broadcast.
+bool hyperdht::may_send_to(const base::endpoint& to) noexcept {
+    const base::addr_scope s = to.scope();
+    if (s != base::addr_scope::unusable && s >= _node.network_scope()) return true;
+    bump(hctr::drop_relay_destination);
+    return false;
+}
+
 void hyperdht::handshake(const incoming& in) noexcept {
     if (!in.req.value) {
         bump(hctr::drop_bad_value);
@@ -510,19 +533,24 @@ void hyperdht::handshake(const incoming& in) noexcept {
         bump(hctr::drop_bad_value);
         return;
     }
+    const auto mode = h::mode_of(hs->mode);
+    if (!mode) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
     const store::route* st = in.req.tgt ? _store.get_route(key(*in.req.tgt)) : nullptr;
     const std::optional<base::endpoint> relay = st ? std::optional(st->relay) : std::nullopt;
-    switch (static_cast<h::mode>(hs->mode)) {
+    switch (*mode) {
         case h::mode::from_client: {
             if (!relay && !hs->relay_address) {
                 // We know no server for this target: help the client route.
                 _node.reply(in, {.token = false, .closer = true});
                 return;
             }
-            if (!charge_relay(in.from)) return;
+            const base::endpoint to = hs->relay_address ? *hs->relay_address : *relay;
+            if (!may_send_to(to) || !charge_relay(in.from)) return;
             bump(hctr::handshake_from_client);
-            _node.relay(in, h::encode_handshake(static_cast<std::uint64_t>(h::mode::from_relay), hs->noise, in.from, std::nullopt),
-                        hs->relay_address ? *hs->relay_address : *relay);
+            _node.relay(in, h::encode_handshake(static_cast<std::uint64_t>(h::mode::from_relay), hs->noise, in.from, std::nullopt), to);
             return;
         }
         case h::mode::from_relay: {
@@ -530,7 +558,7 @@ void hyperdht::handshake(const incoming& in) noexcept {
                 bump(hctr::drop_relay_no_route);
                 return;
             }
-            if (!charge_relay(in.from)) return;
+            if (!may_send_to(*relay) || !charge_relay(in.from)) return;
             bump(hctr::handshake_from_relay);
             _node.relay(in,
                         h::encode_handshake(static_cast<std::uint64_t>(h::mode::from_second_relay), hs->noise,
@@ -543,7 +571,7 @@ void hyperdht::handshake(const incoming& in) noexcept {
                 bump(hctr::drop_relay_no_route);
                 return;
             }
-            if (!charge_relay(in.from)) return;
+            if (!may_send_to(*hs->peer_address) || !charge_relay(in.from)) return;
             bump(hctr::handshake_from_server);
             const auto value = h::encode_handshake(static_cast<std::uint64_t>(h::mode::reply), hs->noise, in.from, std::nullopt);
             _node.reply(in, {.value = value, .token = false, .closer = false, .to = *hs->peer_address});
@@ -563,25 +591,30 @@ void hyperdht::holepunch(const incoming& in) noexcept {
         bump(hctr::drop_bad_value);
         return;
     }
-    switch (static_cast<h::mode>(hp->mode)) {
+    const auto mode = h::mode_of(hp->mode);
+    if (!mode) {
+        bump(hctr::drop_bad_value);
+        return;
+    }
+    switch (*mode) {
         case h::mode::from_client: {
             const store::route* st = in.req.tgt ? _store.get_route(key(*in.req.tgt)) : nullptr;
             if (!hp->peer_address && !st) {
                 bump(hctr::drop_relay_no_route);
                 return;
             }
-            if (!charge_relay(in.from)) return;
+            const base::endpoint to = hp->peer_address ? *hp->peer_address : st->relay;
+            if (!may_send_to(to) || !charge_relay(in.from)) return;
             bump(hctr::holepunch_from_client);
-            _node.relay(in, h::encode_holepunch(static_cast<std::uint64_t>(h::mode::from_relay), hp->id, hp->payload, in.from),
-                        hp->peer_address ? *hp->peer_address : st->relay);
+            _node.relay(in, h::encode_holepunch(static_cast<std::uint64_t>(h::mode::from_relay), hp->id, hp->payload, in.from), to);
             return;
         }
         case h::mode::from_server: {
-            if (!charge_relay(in.from)) return;
+            const base::endpoint to = hp->peer_address ? *hp->peer_address : in.from;
+            if (!may_send_to(to) || !charge_relay(in.from)) return;
             bump(hctr::holepunch_from_server);
             const auto value = h::encode_holepunch(static_cast<std::uint64_t>(h::mode::reply), hp->id, hp->payload, in.from);
-            _node.reply(in, {.value = value, .token = false, .closer = false,
-                             .to = hp->peer_address ? *hp->peer_address : in.from});
+            _node.reply(in, {.value = value, .token = false, .closer = false, .to = to});
             return;
         }
         default:

@@ -67,11 +67,14 @@ enum class hctr : std::uint8_t {
     drop_not_persistent,    // answered UNKNOWN_COMMAND
     drop_relay_no_route,    // nowhere to forward a handshake/holepunch
     drop_relay_rate_limited,
+    drop_relay_destination, // a relay or redirect to an address outside the node's reach (docs/wire_format.md)
+    drop_forward_ring_full, // the owning shard's ring was full: the request is lost (the client retries)
     drop_plugin,            // no plugin registered
     seq_reused,
     seq_too_low,
     store_full,
     verify_deferred,        // signature checks handed to a batch verifier
+    bump_ignored,           // an announce's bump lay beyond the drift allowed; the announce was stored
     count_
 };
 inline constexpr std::size_t hctr_count = static_cast<std::size_t>(hctr::count_);
@@ -145,10 +148,12 @@ private:
     void handshake(const incoming& in) noexcept;
     void holepunch(const incoming& in) noexcept;
     void apply(const pending_write& w) noexcept;
+    void raise_bump(const store::key& k, std::uint64_t v, base::mono_time now) noexcept;
     void queue_verify(const verify_job& j, std::function<void(bool)> done);
     void deliver_verdicts() noexcept;
     void arm_verify_timer() noexcept;
     [[nodiscard]] bool charge_relay(const base::endpoint& source) noexcept;
+    [[nodiscard]] bool may_send_to(const base::endpoint& to) noexcept;
     [[nodiscard]] store::key key(const target& t) const noexcept { return store::key(t.array()); }
 
     node& _node;

@@ -45,10 +45,24 @@ const char* ctr_name(ctr c) noexcept {
         case ctr::down_hints_sent: return "down_hints_sent";
         case ctr::down_hints_suppressed: return "down_hints_suppressed";
         case ctr::shard_messages_out: return "shard_messages_out";
+        case ctr::shard_messages_dropped: return "shard_messages_dropped";
         case ctr::count_: break;
     }
     return "unknown";
 }
+
+namespace {
+// The key of the shard's tid stream: secret as long as the token master is
+// (it is drawn at start-up), distinct per shard and seed.
+crypto::hash32 tid_key(const node_config& c) noexcept {
+    std::array<std::byte, 10> mix;
+    for (std::size_t i = 0; i < 8; ++i) mix[i] = std::byte(c.seed >> (8 * i));
+    mix[8] = std::byte(c.shard & 0xff);
+    mix[9] = std::byte(c.shard >> 8);
+    return crypto::blake2b_256({std::as_bytes(std::span(c.token_master)), std::span<const std::byte>(mix),
+                                std::as_bytes(std::span("shoal transaction ids", 21))});
+}
+}  // namespace
 
 // A one-off request whose answer goes to a callback (pings, checks, PING_NAT).
 struct node::internal_request final : rpc_client {
@@ -75,7 +89,7 @@ node::node(node_config cfg, host& out, base::mono_time now)
       _wheel(now),
       _rnd(_cfg.seed),
       _tokens(_cfg.token_master),
-      _rpc(_cfg.shard, _cfg.shards, out, _wheel, _cfg.seed ^ 0x7469647321ull),
+      _rpc(_cfg.shard, _cfg.shards, out, _wheel, tid_key(_cfg)),
       _table(node_id(), _cfg.k),
       _last_tick(now) {
     // A random table id while ephemeral (spec §2.3).
@@ -327,6 +341,13 @@ void node::on_forwarded_request(std::span<const std::byte> raw, const base::endp
     }
 }
 
+base::addr_scope node::network_scope() const noexcept {
+    for (const auto& a : {_cfg.public_address, _nat.address(), _cfg.bind_address}) {
+        if (a && a->with_port(1).scope() != base::addr_scope::unusable) return a->with_port(1).scope();
+    }
+    return base::addr_scope::global;
+}
+
 void node::relay(const incoming& in, std::span<const std::byte> value, const base::endpoint& to) noexcept {
     std::array<std::byte, max_datagram> buf;
     request_out q;
@@ -430,10 +451,14 @@ void node::send_ping_like(rpc_request req) {
     request(std::move(req), raw, 0);
 }
 
-void node::post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept {
-    if (to == _cfg.shard || to >= _cfg.shards) return;
+bool node::post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept {
+    if (to == _cfg.shard || to >= _cfg.shards) return false;
+    if (!_out.post(to, type, payload)) {
+        _ctr.inc(ctr::shard_messages_dropped);
+        return false;
+    }
     _ctr.inc(ctr::shard_messages_out);
-    _out.post(to, type, payload);
+    return true;
 }
 
 base::timer_handle node::app_timer(base::mono_time at, std::uint32_t cookie) {

@@ -15,6 +15,7 @@
 // Thread safety: a node belongs to one shard; every call comes from it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -53,6 +54,7 @@ struct node_config {
     std::optional<base::endpoint> public_address;  // required for persistence::public_address
     std::vector<base::endpoint> bootstrap;
     std::uint16_t server_port = 0;       // local port of socket 0 (sent in PING_NAT)
+    std::optional<base::endpoint> bind_address;  // the sockets' local address (0.0.0.0: all)
     bool client_socket = false;          // socket 1 exists (the primary's request socket while firewalled)
     bool quick_firewall = true;
     std::array<std::uint8_t, 32> token_master{};
@@ -104,10 +106,10 @@ enum msg_type : std::uint32_t {
     msg_node_seen = 1,    // secondary -> primary: flags, from addr4, to addr4
     msg_table_add = 2,    // primary -> secondaries: addr4
     msg_table_remove = 3, // primary -> secondaries: addr4
-    msg_identity = 4,     // primary -> secondaries: flags, table id, public addr4
+    msg_identity = 4,     // primary -> secondaries: flags (1 persistent, 2 firewalled), table id
     msg_down_hint = 5,    // secondary -> primary: addr4 of the suspect
     msg_node_timeout = 6, // secondary -> primary: addr4 of a table node that timed out
-    msg_table_sync = 7,   // primary -> secondaries: phase (0 begin, 1 chunk, 2 end), addr4...
+    msg_table_sync = 7,   // primary -> secondaries: phase (0 begin + identity, 1 chunk, 2 end), addr4...
     msg_app_base = 64,
 };
 
@@ -136,6 +138,10 @@ public:
         return _ephemeral ? std::nullopt : std::optional<node_id>(_table.self());
     }
     [[nodiscard]] std::optional<base::endpoint> public_address() const noexcept { return _nat.address(); }
+    // The network this node lives on: the scope of its configured public
+    // address, else of the address peers see, else of the bound address;
+    // global when none of them says more (a wildcard bind, nothing learned yet).
+    [[nodiscard]] base::addr_scope network_scope() const noexcept;
     [[nodiscard]] const routing_table& table() const noexcept { return _table; }
     [[nodiscard]] const dht::counters& stats() const noexcept { return _ctr; }
     [[nodiscard]] const rpc::stats& rpc_stats() const noexcept { return _rpc.counters(); }
@@ -168,7 +174,8 @@ public:
     std::uint64_t start_query(query_spec spec);
     void cancel_query(std::uint64_t id) noexcept;
     // Posts a message to another shard.
-    void post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept;
+    // Posts to another shard; false (and counted) when its ring was full.
+    bool post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept;
     // Arms an application timer (delivered to app_handler::on_timer).
     base::timer_handle app_timer(base::mono_time at, std::uint32_t cookie);
     // Adds a node we were told about (bootstrap seeds; `nodes` option).
@@ -241,6 +248,8 @@ private:
     void check_if_firewalled(std::function<void(bool firewalled, nat_sampler)> done) noexcept;
     void become(const node_id& id, bool persistent) noexcept;
     void broadcast_identity() noexcept;
+    [[nodiscard]] std::array<std::byte, 33> identity_message() const noexcept;
+    void apply_identity(std::span<const std::byte> payload) noexcept;
     void broadcast_table(std::uint32_t type, const base::endpoint& addr) noexcept;
     void sync_replicas() noexcept;
     void report_to_primary(bool sample, const base::endpoint& from, bool has_id, const base::endpoint& to) noexcept;
@@ -298,6 +307,7 @@ private:
     // the table being rebuilt by a sync from the primary.
     std::unordered_map<std::uint64_t, std::uint64_t> _reported;
     std::unique_ptr<routing_table> _staging;
+    bool _identity_resend = false;  // a secondary missed the last identity message
 };
 
 }  // namespace dht

@@ -4,7 +4,10 @@
 // Deltas (table_add/table_remove, batched addr4 lists) follow every change;
 // every replica_sync_ticks (1 min) and on every identity change the primary also sends
 // a full sync that the replica builds aside and swaps in, so a delta lost to a
-// full ring heals within a minute.
+// full ring heals within a minute. The identity (persistent or not, firewalled,
+// the id) goes out on every change, again at the next tick to a shard whose
+// ring was full, and inside every full sync's first message: a replica never
+// stays on a stale identity for more than a minute.
 #include <array>
 #include <cstring>
 #include <vector>
@@ -32,13 +35,35 @@ void node::broadcast_table(std::uint32_t type, const base::endpoint& addr) noexc
     for (std::uint16_t s = 1; s < _cfg.shards; ++s) post(s, type, b);
 }
 
-void node::broadcast_identity() noexcept {
-    if (!primary() || _cfg.shards < 2) return;
+// flags (1: persistent, 2: firewalled), then the table id.
+std::array<std::byte, 33> node::identity_message() const noexcept {
     std::array<std::byte, 33> b;
     b[0] = std::byte((_ephemeral ? 0 : 1) | (_firewalled ? 2 : 0));
     std::memcpy(b.data() + 1, _table.self().data(), 32);
-    for (std::uint16_t s = 1; s < _cfg.shards; ++s) post(s, msg_identity, b);
+    return b;
+}
+
+void node::broadcast_identity() noexcept {
+    if (!primary() || _cfg.shards < 2) return;
+    const auto b = identity_message();
+    _identity_resend = false;
+    for (std::uint16_t s = 1; s < _cfg.shards; ++s) {
+        if (!post(s, msg_identity, b)) _identity_resend = true;  // again at the next tick
+    }
     sync_replicas();
+}
+
+void node::apply_identity(std::span<const std::byte> payload) noexcept {
+    base::byte_reader r(payload);
+    auto flags = r.read_u8();
+    auto id = r.read_array<32>();
+    if (!flags || !id || primary()) return;
+    _ephemeral = !(*flags & 1);
+    _firewalled = (*flags & 2) != 0;
+    if (!(node_id(*id) == _table.self())) {
+        _table = routing_table(node_id(*id), _cfg.k);
+        _staging.reset();
+    }
 }
 
 void node::sync_replicas() noexcept {
@@ -50,6 +75,8 @@ void node::sync_replicas() noexcept {
         for (std::uint16_t s = 1; s < _cfg.shards; ++s) post(s, msg_table_sync, msg);
         msg.clear();
     };
+    const auto identity = identity_message();
+    msg.insert(msg.end(), identity.begin(), identity.end());
     flush(sync_begin);
     _table.for_each([&](const table_entry& e) {
         std::array<std::byte, 6> b;
@@ -97,18 +124,7 @@ void node::on_message(std::uint32_t type, std::span<const std::byte> payload, ba
             if (addr && primary()) remove_table_node(_ids.get(*addr));
             return;
         }
-        case msg_identity: {
-            auto flags = r.read_u8();
-            auto id = r.read_array<32>();
-            if (!flags || !id || primary()) return;
-            _ephemeral = !(*flags & 1);
-            _firewalled = (*flags & 2) != 0;
-            if (!(node_id(*id) == _table.self())) {
-                _table = routing_table(node_id(*id), _cfg.k);
-                _staging.reset();
-            }
-            return;
-        }
+        case msg_identity: apply_identity(payload); return;
         case msg_table_add:
         case msg_table_remove:
         case msg_table_sync: apply_table_message(type, payload); return;
@@ -127,6 +143,7 @@ void node::apply_table_message(std::uint32_t type, std::span<const std::byte> pa
         if (!p) return;
         phase = *p;
         if (phase == sync_begin) {
+            apply_identity(r.read_rest());  // may start a new table: stage after it
             _staging = std::make_unique<routing_table>(_table.self(), _cfg.k);
             return;
         }

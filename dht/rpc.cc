@@ -4,23 +4,28 @@
 
 namespace dht {
 
-rpc::rpc(std::uint16_t shard, std::uint16_t shards, host& out, base::timer_wheel& wheel, std::uint64_t seed)
-    : _shard(shard), _shards(shards ? shards : 1), _out(out), _wheel(wheel), _by_tid(65536, 0) {
+rpc::rpc(std::uint16_t shard, std::uint16_t shards, host& out, base::timer_wheel& wheel, const crypto::hash32& tid_key)
+    : _shard(shard), _shards(shards ? shards : 1), _out(out), _wheel(wheel), _tid_stream(tid_key), _by_tid(65536, 0) {
     _tid_span = (65535u - _shard) / _shards + 1;
-    base::prng rnd(seed);
-    _tid_counter = static_cast<std::uint32_t>(rnd.below(_tid_span));
 }
 
+// A tid is tid % shards == shard (replies reach the owning shard) and
+// otherwise drawn at random from the keystream, so an off-path sender who
+// saw one cannot predict the next (docs/wire_format.md, "Transaction ids").
+// One in flight is skipped: a few draws find a free one while fewer than
+// half are in use; past that a scan from the last draw does.
 txn_id rpc::next_tid() noexcept {
-    // Skip tids still in flight; with at most _slots.size() in flight and
-    // _tid_span >= 1024 choices this ends quickly.
-    for (std::uint32_t tries = 0; tries < _tid_span; ++tries) {
-        std::uint32_t c = _tid_counter;
-        _tid_counter = (_tid_counter + 1) % _tid_span;
-        auto v = static_cast<std::uint16_t>(c * _shards + _shard);
+    std::uint32_t c = 0;
+    for (int draw = 0; draw < 8; ++draw) {
+        c = static_cast<std::uint32_t>(_tid_stream.next() % _tid_span);
+        const auto v = static_cast<std::uint16_t>(c * _shards + _shard);
         if (_by_tid[v] == 0) return txn_id(v);
     }
-    return txn_id(static_cast<std::uint16_t>(_shard));  // unreachable in practice
+    for (std::uint32_t tries = 0; tries < _tid_span; ++tries, c = (c + 1) % _tid_span) {
+        const auto v = static_cast<std::uint16_t>(c * _shards + _shard);
+        if (_by_tid[v] == 0) return txn_id(v);
+    }
+    return txn_id(static_cast<std::uint16_t>(_shard));  // unreachable: fewer slots than tids
 }
 
 rpc_handle rpc::send(rpc_request req, rpc_client* client, std::uint64_t cookie, const node_id* self_id,

@@ -28,6 +28,7 @@
 #include "base/slab.h"
 #include "base/time.h"
 #include "base/timer_wheel.h"
+#include "crypto/hash.h"
 #include "dht/host.h"
 #include "dht/types.h"
 #include "dht/wire.h"
@@ -76,7 +77,9 @@ class rpc {
 public:
     static constexpr std::uint32_t max_window = 80;
 
-    rpc(std::uint16_t shard, std::uint16_t shards, host& out, base::timer_wheel& wheel, std::uint64_t seed);
+    // tid_key keys the stream transaction ids are drawn from: secret, or
+    // anyone who knows it predicts them.
+    rpc(std::uint16_t shard, std::uint16_t shards, host& out, base::timer_wheel& wheel, const crypto::hash32& tid_key);
 
     // Queues or sends `req`. `self_id` is included in the frame when non-null
     // (a persistent node sending from its server socket). The client is called
@@ -136,7 +139,7 @@ private:
     const std::uint16_t _shard, _shards;
     host& _out;
     base::timer_wheel& _wheel;
-    std::uint32_t _tid_counter;
+    crypto::keystream _tid_stream;  // tids are drawn from it: one seen predicts none of the others
     std::uint32_t _tid_span;  // how many tids this shard owns
     std::vector<std::uint32_t> _by_tid;  // tid -> slot + 1 (0: free)
     base::slab<entry> _slots;  // stable: clients' callbacks may send more requests

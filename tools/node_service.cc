@@ -54,6 +54,7 @@ public:
         cfg.public_address = c.public_address;
         cfg.bootstrap = c.bootstrap;
         cfg.server_port = _svc._bound.port();
+        cfg.bind_address = _svc._bound;
         cfg.client_socket = s.local_endpoints().size() > 1;
         cfg.quick_firewall = c.quick_firewall;
         cfg.token_master = _svc._token_master;
@@ -136,8 +137,8 @@ private:
     void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t socket) noexcept override {
         _shard.send(to, d, socket < _shard.local_endpoints().size() ? socket : 0);
     }
-    void post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept override {
-        _shard.post(base::shard_id(to), type, payload, 0, kind_dht);
+    bool post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept override {
+        return _shard.post(base::shard_id(to), type, payload, 0, kind_dht);
     }
 
     node_service& _svc;

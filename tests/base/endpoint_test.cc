@@ -29,3 +29,23 @@ TEST(Endpoint, KeyDistinguishesPortAndHost) {
 }
 
 }  // namespace
+
+TEST(Endpoint, ScopeSortsAddressesByHowFarTheyReach) {
+    using base::addr_scope;
+    auto scope = [](const char* s) { return base::endpoint::parse(s, true)->scope(); };
+    for (const char* s : {"1.2.3.4:1", "8.8.8.8:53", "100.63.255.255:1", "100.128.0.0:1", "172.15.255.255:1",
+                          "172.32.0.0:1", "192.167.255.255:1", "198.17.255.255:1", "198.20.0.0:1",
+                          "223.255.255.255:1", "126.255.255.255:1", "128.0.0.1:1"}) {
+        EXPECT_EQ(scope(s), addr_scope::global) << s;
+    }
+    for (const char* s : {"127.0.0.1:1", "127.255.255.254:9"}) EXPECT_EQ(scope(s), addr_scope::loopback) << s;
+    for (const char* s : {"10.0.0.1:1", "100.64.0.1:1", "100.127.255.255:1", "169.254.1.1:1", "172.16.0.1:1",
+                          "172.31.255.255:1", "192.0.0.8:1", "192.0.2.1:1", "192.168.1.1:1", "198.18.0.1:1",
+                          "198.19.255.255:1", "198.51.100.7:1", "203.0.113.7:1"}) {
+        EXPECT_EQ(scope(s), addr_scope::private_net) << s;
+    }
+    for (const char* s : {"0.0.0.0:1", "0.1.2.3:1", "224.0.0.1:1", "239.255.255.255:1", "240.0.0.1:1",
+                          "255.255.255.255:1", "8.8.8.8:0", "127.0.0.1:0"}) {
+        EXPECT_EQ(scope(s), addr_scope::unusable) << s;
+    }
+}

@@ -25,8 +25,9 @@ struct capture final : dht::host {
     void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t) noexcept override {
         out.push_back({to, {d.begin(), d.end()}});
     }
-    void post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> p) noexcept override {
+    bool post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> p) noexcept override {
         posts.emplace_back(to, type, std::vector<std::byte>(p.begin(), p.end()));
+        return true;
     }
 };
 
@@ -34,6 +35,8 @@ const base::mono_time t0 = base::from_ns(7'000'000'000'000);
 const base::endpoint relay_addr = *base::endpoint::parse("10.0.0.2:49737");
 const base::endpoint client_addr = *base::endpoint::parse("10.0.0.1:40000");
 const base::endpoint server_addr = *base::endpoint::parse("10.0.0.3:50000");
+
+dht::target topic(std::uint8_t b);
 
 struct fixture : testing::Test {
     capture host;
@@ -44,12 +47,13 @@ struct fixture : testing::Test {
         hc.batch_verify = false;  // these tests expect each reply at once
         return hc;
     }
-    void make(bool persistent = true, dht::hyperdht_config hc = single()) {
+    void make(bool persistent = true, dht::hyperdht_config hc = single(), base::endpoint self = relay_addr) {
         ASSERT_TRUE(crypto::init());
         dht::node_config cfg;
+        cfg.bind_address = self;
         if (persistent) {
             cfg.mode = dht::persistence::public_address;
-            cfg.public_address = relay_addr;
+            cfg.public_address = self;
         } else {
             cfg.mode = dht::persistence::never;
         }
@@ -88,11 +92,18 @@ struct fixture : testing::Test {
     }
     std::vector<std::byte> signed_announce(const dht::target& t, const crypto::keypair& kp,
                                            std::vector<base::endpoint> relays, const base::endpoint& from,
-                                           bool un = false) {
+                                           bool un = false, std::uint64_t bump = 0) {
         const auto tok = n->issue_token(from);
         const auto peer = h::encode_peer(kp.pk, relays);
         const auto signable = h::announce_signable(un ? h::ns().unannounce : h::ns().announce, t, *n->id(), tok, peer, std::nullopt);
-        return h::encode_announce(kp.pk, relays, std::nullopt, crypto::sign(signable, kp.sk), 0);
+        return h::encode_announce(kp.pk, relays, std::nullopt, crypto::sign(signable, kp.sk), bump);
+    }
+    // Delivers a handshake or holepunch and returns where the node sent something (nothing: dropped).
+    std::optional<base::endpoint> relayed_to(h::command c, std::span<const std::byte> value, const base::endpoint& from) {
+        host.out.clear();
+        n->on_datagram(request(c, topic(1), value, from, false), from, 0, t0);
+        if (host.out.empty()) return std::nullopt;
+        return host.out.back().to;
     }
 };
 
@@ -385,6 +396,96 @@ TEST_F(fixture, AnEphemeralNodeRefusesStorageButStillRelays) {
     n->on_datagram(request(h::command::peer_handshake, topic(2), hs, server_addr, false), server_addr, 0, t0);
     ASSERT_EQ(host.out.size(), 1u);
     EXPECT_EQ(host.out[0].to, client_addr);
+}
+
+// A bump is a wall-clock time (ms) and only rises; one beyond a minute of
+// drift is ignored, u64 values past 2^63 included (they once read as negative).
+TEST_F(fixture, ABumpCannotBePinnedInTheFuture) {
+    const std::uint64_t now_ms = static_cast<std::uint64_t>(base::to_ms(t0.time_since_epoch()));  // wall_offset_ms = 0
+    const store::key k(topic(9).array());
+    struct case_ {
+        std::uint64_t bump;
+        std::uint64_t expect;
+    };
+    const std::vector<case_> cases = {
+        {~std::uint64_t{0}, 0},                        // ff ff ff ff ff ff ff ff ff on the wire
+        {std::uint64_t{1} << 63, 0},                   // the first value that read as negative
+        {now_ms + 60'001, 0},                          // just past the drift allowed
+        {now_ms + 60'000, now_ms + 60'000},            // at the edge: taken
+        {now_ms, now_ms + 60'000},                     // lower: bumps only rise
+    };
+    std::uint64_t ignored = 0;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto kp = keys(static_cast<std::uint8_t>(40 + i));
+        ASSERT_TRUE(deliver(request(h::command::announce, topic(9),
+                                    signed_announce(topic(9), kp, {}, client_addr, false, cases[i].bump), client_addr),
+                            client_addr))
+            << i;
+        EXPECT_EQ(app->records().bump(k), cases[i].expect) << "case " << i;
+        ignored += cases[i].expect == 0;
+    }
+    EXPECT_EQ(app->count(dht::hctr::bump_ignored), ignored);
+    EXPECT_EQ(app->records().stats().records, cases.size()) << "the announces themselves are stored";
+}
+
+// PEER_HANDSHAKE and PEER_HOLEPUNCH modes are u64s; past REPLY the reference
+// ignores them, and 256 / 257 must not act as FROM_CLIENT / FROM_SERVER.
+TEST_F(fixture, OutOfRangeModesAreDroppedNotTruncated) {
+    app->records().put_route(store::key(topic(1).array()), {server_addr, {}}, t0);
+    for (std::uint64_t mode : {5ull, 256ull, 257ull, 258ull, ~0ull}) {
+        const auto hs = h::encode_handshake(mode, std::vector<std::byte>(6), client_addr, std::nullopt);
+        EXPECT_FALSE(relayed_to(h::command::peer_handshake, hs, client_addr)) << mode;
+        const auto hp = h::encode_holepunch(mode, 1, std::vector<std::byte>(4), client_addr);
+        EXPECT_FALSE(relayed_to(h::command::peer_holepunch, hp, server_addr)) << mode;
+    }
+    EXPECT_EQ(app->count(dht::hctr::drop_bad_value), 10u);
+    // In range, the same requests are relayed.
+    const auto hs = h::encode_handshake(0, std::vector<std::byte>(6), std::nullopt, std::nullopt);
+    EXPECT_EQ(relayed_to(h::command::peer_handshake, hs, client_addr), server_addr);
+}
+
+// A node on a public address relays sender-chosen bytes only to global
+// addresses; one on a private network also to private ones; one on loopback
+// anywhere. Nothing goes to port 0, 0/8, multicast or broadcast.
+TEST_F(fixture, RelaysAndRedirectsGoOnlyWhereTheNodeItselfReaches) {
+    const auto ep = [](const char* s) { return *base::endpoint::parse(s, true); };
+    const std::vector<base::endpoint> unusable = {ep("0.0.0.0:9"), ep("0.1.2.3:9"), ep("224.0.0.1:9"),
+                                                  ep("239.1.1.1:9"), ep("255.255.255.255:9"), ep("240.0.0.1:9"),
+                                                  ep("8.8.4.4:0")};
+    struct net {
+        base::endpoint self;
+        std::vector<base::endpoint> allowed, refused;
+    };
+    const std::vector<net> nets = {
+        {ep("1.2.3.4:49737"), {ep("8.8.4.4:9")}, {ep("127.0.0.1:9"), ep("10.0.0.5:9"), ep("192.168.1.1:9"), ep("172.16.0.1:9"), ep("169.254.0.1:9"), ep("100.64.0.1:9")}},
+        {ep("10.0.0.2:49737"), {ep("8.8.4.4:9"), ep("10.0.0.5:9"), ep("192.168.1.1:9")}, {ep("127.0.0.1:9")}},
+        {ep("127.0.0.1:49737"), {ep("8.8.4.4:9"), ep("10.0.0.5:9"), ep("127.0.0.2:9")}, {}},
+    };
+    const auto from = ep("9.9.9.9:4000");  // a global requester: every path below could answer it
+    for (const auto& nw : nets) {
+        SCOPED_TRACE(nw.self.to_string());
+        make(true, single(), nw.self);
+        std::vector<base::endpoint> refused = nw.refused;
+        refused.insert(refused.end(), unusable.begin(), unusable.end());
+        std::uint64_t drops = 0;
+        auto check = [&](const base::endpoint& to, bool ok) {
+            SCOPED_TRACE(to.to_string());
+            // FROM_CLIENT with a relayAddress, FROM_SERVER to a peerAddress,
+            // holepunch FROM_CLIENT and FROM_SERVER to a peerAddress.
+            const auto v1 = h::encode_handshake(0, std::vector<std::byte>(6), std::nullopt, to);
+            const auto v2 = h::encode_handshake(1, std::vector<std::byte>(6), to, std::nullopt);
+            const auto v3 = h::encode_holepunch(0, 1, std::vector<std::byte>(4), to);
+            const auto v4 = h::encode_holepunch(1, 1, std::vector<std::byte>(4), to);
+            EXPECT_EQ(relayed_to(h::command::peer_handshake, v1, from), ok ? std::optional(to) : std::nullopt);
+            EXPECT_EQ(relayed_to(h::command::peer_handshake, v2, from), ok ? std::optional(to) : std::nullopt);
+            EXPECT_EQ(relayed_to(h::command::peer_holepunch, v3, from), ok ? std::optional(to) : std::nullopt);
+            EXPECT_EQ(relayed_to(h::command::peer_holepunch, v4, from), ok ? std::optional(to) : std::nullopt);
+            if (!ok) drops += 4;
+        };
+        for (const auto& to : nw.allowed) check(to, true);
+        for (const auto& to : refused) check(to, false);
+        EXPECT_EQ(app->count(dht::hctr::drop_relay_destination), drops);
+    }
 }
 
 // With two shards, a request lands on the shard the kernel picked; the shard

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <set>
 #include <vector>
 
 namespace {
@@ -20,7 +21,7 @@ struct capture final : dht::host {
     void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t s) noexcept override {
         out.push_back({to, {d.begin(), d.end()}, s});
     }
-    void post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override {}
+    bool post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override { return false; }
 };
 
 const base::endpoint self_addr = *base::endpoint::parse("127.0.0.1:10001");
@@ -235,6 +236,102 @@ TEST(NodeTids, EveryTidNamesItsShard) {
                 EXPECT_EQ(q->tid.value() % shards, shard);
             }
         }
+    }
+}
+
+// Sequential tids let an off-path sender who saw one forge replies to the
+// next (NAT sampling, the firewall test). Drawn from a keyed stream, the next
+// tid is no better guessed after seeing the previous ones, and two nodes with
+// different secrets draw different ones.
+TEST(NodeTids, AreUnpredictableAndKeyedBySecret) {
+    auto tids = [](std::uint8_t secret, std::uint16_t shard, std::uint16_t shards) {
+        capture host;
+        dht::node_config cfg;
+        cfg.shard = shard;
+        cfg.shards = shards;
+        cfg.token_master.fill(secret);
+        dht::node n(cfg, host, t0);
+        for (int i = 0; i < 80; ++i) {
+            dht::rpc_request req;
+            req.to = client;
+            req.internal = true;
+            n.request(req, nullptr, 0);
+        }
+        std::vector<std::uint16_t> v;
+        for (const auto& s : host.out) v.push_back(dht::decode_request(s.bytes)->tid.value());
+        return v;
+    };
+    for (std::uint16_t shards : {1, 3}) {
+        const auto a = tids(1, shards - 1, shards), b = tids(2, shards - 1, shards);
+        ASSERT_EQ(a.size(), 80u);
+        int successors = 0, same = 0;
+        for (std::size_t i = 1; i < a.size(); ++i) successors += a[i] == static_cast<std::uint16_t>(a[i - 1] + shards);
+        for (std::size_t i = 0; i < a.size(); ++i) same += a[i] == b[i];
+        EXPECT_LE(successors, 2) << "a tid is not the one after the last";
+        EXPECT_LE(same, 2) << "another secret draws other tids";
+        EXPECT_EQ(std::set<std::uint16_t>(a.begin(), a.end()).size(), a.size()) << "tids in flight are distinct";
+        EXPECT_EQ(tids(1, shards - 1, shards), a) << "the same secret and seed repeat (seeded tests)";
+    }
+}
+
+// A secondary shard learns the primary's identity even when every identity
+// message was lost to a full ring: the primary resends at its next tick, and
+// every full table sync carries the identity too.
+TEST(NodeShards, ALostIdentityMessageHealsWithoutARestart) {
+    struct ring_host final : dht::host {
+        std::vector<std::pair<std::uint32_t, std::vector<std::byte>>> delivered;
+        bool full = true;
+        int refused = 0;
+        void send(const base::endpoint&, std::span<const std::byte>, std::uint16_t) noexcept override {}
+        bool post(std::uint16_t, std::uint32_t type, std::span<const std::byte> p) noexcept override {
+            if (full) {
+                ++refused;
+                return false;
+            }
+            delivered.emplace_back(type, std::vector<std::byte>(p.begin(), p.end()));
+            return true;
+        }
+    };
+    for (bool sync_only : {false, true}) {
+        SCOPED_TRACE(sync_only ? "healed by the table sync" : "healed by the resend");
+        ring_host h0, h1;
+        dht::node_config c0;
+        c0.shards = 2;
+        c0.mode = dht::persistence::public_address;
+        c0.public_address = self_addr;
+        dht::node primary(c0, h0, t0);
+        // The secondary waits for the identity the primary reaches (as with a
+        // learned address); the primary here is persistent from the start.
+        dht::node_config c1 = c0;
+        c1.shard = 1;
+        c1.mode = dht::persistence::at_bootstrap;
+        c1.public_address.reset();
+        dht::node secondary(c1, h1, t0);
+        primary.start(t0);
+        secondary.start(t0);
+        EXPECT_GT(h0.refused, 0);
+        EXPECT_GT(primary.stats().get(dht::ctr::shard_messages_dropped), 0u) << "a dropped message is counted";
+        ASSERT_TRUE(primary.persistent());
+        EXPECT_FALSE(secondary.persistent());
+        h0.full = false;
+        base::mono_time now = t0;
+        for (int tick = 0; tick < 20 && !secondary.persistent(); ++tick) {
+            now += 5s;
+            if (sync_only && tick == 0) {
+                h0.full = true;  // the resend is lost too: only the minute's full sync is left
+            } else if (sync_only) {
+                h0.full = false;
+            }
+            while (primary.next_deadline() && *primary.next_deadline() <= now) primary.on_timer(now);
+            for (auto& [type, payload] : h0.delivered) {
+                if (sync_only && type == dht::msg_identity) continue;  // only the sync gets through
+                secondary.on_message(type, payload, now);
+            }
+            h0.delivered.clear();
+        }
+        EXPECT_TRUE(secondary.persistent());
+        ASSERT_TRUE(secondary.id());
+        EXPECT_EQ(*secondary.id(), *primary.id());
     }
 }
 

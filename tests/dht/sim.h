@@ -88,7 +88,7 @@ private:
         void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t) noexcept override {
             owner.enqueue(addr, to, d);
         }
-        void post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override {}
+        bool post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override { return false; }
         sim& owner;
         base::endpoint addr;
         std::unique_ptr<dht::node> n;

@@ -21,7 +21,7 @@ struct null_host final : dht::host {
         if (d.size() > dht::max_datagram) __builtin_trap();
         if (!dht::frame_type(d)) __builtin_trap();
     }
-    void post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override {}
+    bool post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override { return false; }
 };
 
 const base::endpoint senders[] = {

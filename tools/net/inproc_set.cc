@@ -38,7 +38,7 @@ public:
         _shard.send(to, d, _socket);
     }
     // Each hosted node is a one-shard node: it never posts.
-    void post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override {}
+    bool post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override { return false; }
 
     [[nodiscard]] std::size_t index() const noexcept { return _index; }
     std::unique_ptr<dht::node> node;
