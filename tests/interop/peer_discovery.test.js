@@ -115,6 +115,38 @@ function serverKeyPair (tag, infra, jsNodes) {
   throw new Error('no key pair whose target is nearest to a shoald node')
 }
 
+// PEER_HOLEPUNCH FROM_SERVER, sent straight to a shoald node with the
+// reference's encoder, must come back as REPLY to the peerAddress it names
+// (here the sender itself), carrying the sender's tid and address. The JS
+// flows above cannot promise this path runs: a server whose punch connects
+// while it is still analysing returns nothing and sends no FROM_SERVER
+// (hyperdht lib/server.js _onpeerholepunch), which happened about one run in
+// fourteen; only FROM_CLIENT is certain to reach the relay.
+async function holepunchFromServer (port, label) {
+  const c = require('compact-encoding')
+  const m = require('hyperdht/lib/messages')
+  const { COMMANDS } = require('hyperdht/lib/constants')
+  const dgram = require('dgram')
+  const sock = dgram.createSocket('udp4')
+  await new Promise((resolve) => sock.bind(0, '127.0.0.1', resolve))
+  const self = { host: '127.0.0.1', port: sock.address().port }
+  const value = c.encode(m.holepunch, { mode: 1, id: 3, payload: Buffer.from('punch'), peerAddress: self })
+  const frame = h.encodeRequest({ tid: 4321, to: { host: '127.0.0.1', port }, internal: false, command: COMMANDS.PEER_HOLEPUNCH, target: Buffer.alloc(32, 5), value })
+  const reply = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), 2000)
+    sock.on('message', (msg) => { clearTimeout(timer); resolve(msg) })
+    sock.send(frame, port, '127.0.0.1')
+  })
+  sock.close()
+  assert.ok(reply, `${label}: no REPLY to PEER_HOLEPUNCH FROM_SERVER`)
+  const res = h.decodeResponse(reply)
+  assert.strictEqual(res.tid, 4321, `${label}: the REPLY carries the request's tid`)
+  const hp = c.decode(m.holepunch, res.value)
+  assert.strictEqual(hp.mode, 4, `${label}: mode REPLY`)
+  assert.strictEqual(hp.payload.toString(), 'punch')
+  assert.deepStrictEqual({ host: hp.peerAddress.host, port: hp.peerAddress.port }, self, `${label}: peerAddress is the sender`)
+}
+
 // The cases every network must pass. `bootstrap` is where JS clients join;
 // `infra` are the ports of the shoald nodes that must carry the work;
 // `jsNodes` the addresses of any JS nodes in the network.
@@ -259,6 +291,7 @@ h.run([
     const ports = shoaldPorts(nodes, BASE)
     await h.sleep(300)
     await suite('shoald-only', [{ host: '127.0.0.1', port: BASE }], ports)
+    await holepunchFromServer(BASE + 5, 'shoald-only')  // the two-shard node
     // The relay paths ran on shoald: their final status lines count them.
     const sum = { announces: 0, hsClient: 0, hsServer: 0, hpClient: 0, hpServer: 0 }
     for (const n of nodes) {
@@ -272,7 +305,8 @@ h.run([
     console.log('     shoald relay counters:', JSON.stringify(sum))
     assert.ok(sum.announces > 0, 'shoald stored announces')
     assert.ok(sum.hsClient > 0 && sum.hsServer > 0, 'PEER_HANDSHAKE FROM_CLIENT -> FROM_RELAY and FROM_SERVER -> REPLY ran on shoald')
-    assert.ok(sum.hpClient > 0 && sum.hpServer > 0, 'PEER_HOLEPUNCH FROM_CLIENT -> FROM_RELAY and FROM_SERVER -> REPLY ran on shoald')
+    assert.ok(sum.hpClient > 0, 'PEER_HOLEPUNCH FROM_CLIENT -> FROM_RELAY ran on shoald')
+    assert.ok(sum.hpServer > 0, 'PEER_HOLEPUNCH FROM_SERVER -> REPLY ran on shoald (at least the direct one)')
   }],
   ['mixed network: a JS testnet plus shoald nodes', async () => {
     const testnet = await createTestnet(4, { host: '127.0.0.1', port: 0 })
