@@ -109,8 +109,6 @@ public:
     void on_message(node& n, std::uint32_t type, std::span<const std::byte> payload) noexcept override;
     void on_timer(node& n, std::uint64_t cookie, base::mono_time now) noexcept override;
 
-    // Replaces the synchronous libsodium check (e.g. with a batch queue).
-    void set_verifier(verifier v) { _verify = std::move(v); }
     [[nodiscard]] std::uint64_t count(hctr c) const noexcept { return _ctr[static_cast<std::size_t>(c)].load(std::memory_order_relaxed); }
     // The batch queue's counters (batches, sizes, fallbacks), or null in single mode.
     [[nodiscard]] const crypto::verify_queue_stats* verify_stats() const noexcept {

@@ -138,6 +138,7 @@ void node::count_decode_error(wire_errc e) noexcept {
 
 void node::on_datagram(std::span<const std::byte> bytes, const base::endpoint& from, std::uint16_t socket,
                        base::mono_time now) noexcept {
+    _affinity.check();
     _now = now;
     _finished_queries.clear();
     if (!from.is_v4()) {
@@ -466,6 +467,7 @@ base::timer_handle node::app_timer(base::mono_time at, std::uint32_t cookie) {
 }
 
 void node::on_timer(base::mono_time now) noexcept {
+    _affinity.check();
     _now = now;
     _finished_queries.clear();
     _wheel.advance(now, [this](std::uint64_t c) { on_timer_fired(c); });

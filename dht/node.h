@@ -26,6 +26,7 @@
 
 #include "base/endpoint.h"
 #include "base/random.h"
+#include "base/shard.h"
 #include "base/time.h"
 #include "base/timer_wheel.h"
 #include "dht/counters.h"
@@ -308,6 +309,7 @@ private:
     std::unordered_map<std::uint64_t, std::uint64_t> _reported;
     std::unique_ptr<routing_table> _staging;
     bool _identity_resend = false;  // a secondary missed the last identity message
+    base::shard_affinity _affinity;  // debug builds: every entry point runs on the shard that made the node
 };
 
 }  // namespace dht

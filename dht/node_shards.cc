@@ -100,6 +100,7 @@ void node::report_to_primary(bool sample, const base::endpoint& from, bool has_i
 }
 
 void node::on_message(std::uint32_t type, std::span<const std::byte> payload, base::mono_time now) noexcept {
+    _affinity.check();
     _now = now;
     _finished_queries.clear();
     base::byte_reader r(payload);

@@ -171,6 +171,7 @@ void record_store::remove_record_id(std::uint32_t rid) noexcept {
 // --- topic records -----------------------------------------------------------
 
 void record_store::put_record(const target& t, const peer_record& r, base::mono_time now) {
+    _affinity.check();
     const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
     auto fill = [&](record& rec) {
         base::byte_writer w(std::as_writable_bytes(std::span(rec.relays)));
@@ -277,29 +278,6 @@ std::size_t record_store::write_sample(const sample_plan& plan, std::span<std::b
     return static_cast<std::size_t>(w - out.data());
 }
 
-record_store::wire_sample record_store::lookup_wire(const target& t, std::size_t max, std::span<std::byte> out,
-                                                    base::prng& rnd) const {
-    const sample_plan plan = sample(t, std::min(max, out.size() / max_wire_record), rnd);
-    return {plan.count, write_sample(plan, out), plan.bump};
-}
-
-std::size_t record_store::lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const {
-    std::array<std::byte, 64 * max_wire_record> buf;
-    const wire_sample s = lookup_wire(t, out.size(), buf, rnd);
-    std::span<const std::byte> rest(buf.data(), s.bytes);
-    for (std::size_t i = 0; i < s.count; ++i) {
-        peer_record& r = out[i];
-        r.pk = crypto::public_key::from_span(rest.first(32));
-        r.relay_count = std::to_integer<std::uint8_t>(rest[32]);
-        for (std::size_t j = 0; j < r.relay_count; ++j) {
-            const auto* a = reinterpret_cast<const std::uint8_t*>(rest.data() + 33 + 6 * j);
-            r.relays[j] = base::endpoint::v4(a[0], a[1], a[2], a[3], static_cast<std::uint16_t>(a[4] | a[5] << 8));
-        }
-        rest = rest.subspan(33 + 6 * std::size_t{r.relay_count});
-    }
-    return s.count;
-}
-
 std::uint64_t record_store::bump(const target& t) const noexcept {
     const std::uint32_t tid = find_topic(t);
     if (tid == detail::id_index::none) return 0;
@@ -317,6 +295,7 @@ void record_store::raise_bump(const target& t, std::uint64_t v) noexcept {
 // --- routes --------------------------------------------------------------------
 
 void record_store::put_route(const target& t, const route& r, base::mono_time now) {
+    _affinity.check();
     const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.route_ttl.count());
     std::uint32_t id = _route_index.find(hash(t), [&](std::uint32_t i) { return _routes[i].key == t; });
     if (id != detail::id_index::none) {
@@ -355,6 +334,7 @@ bool record_store::remove_route(const target& t) noexcept {
 // --- refresh chains ----------------------------------------------------------
 
 void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_time now) {
+    _affinity.check();
     const std::uint32_t exp = secs(now) + static_cast<std::uint32_t>(_lim.record_ttl.count());
     std::uint32_t id = _refresh_index.find(hash(r), [&](std::uint32_t i) { return _refreshes[i].r == r; });
     if (id != detail::id_index::none) {
@@ -440,6 +420,7 @@ void record_store::touch_value(std::uint32_t vid, std::uint32_t now_s) {
 
 put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq, std::span<const std::byte> encoded,
                                              std::size_t value_offset, std::size_t value_len, base::mono_time now) {
+    _affinity.check();
     if (value_offset + value_len > encoded.size() || value_len > 0xffff || value_offset > 0xffff) {
         return put_mutable_result::full;
     }
@@ -491,6 +472,7 @@ std::optional<record_store::mutable_view> record_store::get_mutable(const target
 }
 
 bool record_store::put_immutable(const target& t, std::span<const std::byte> value, base::mono_time now) {
+    _affinity.check();
     const std::uint32_t now_s = secs(now);
     std::uint32_t vid = find_value(t);
     if (vid != detail::id_index::none) {
@@ -524,6 +506,7 @@ std::optional<std::span<const std::byte>> record_store::get_immutable(const targ
 // --- expiry --------------------------------------------------------------------
 
 void record_store::expire(base::mono_time now) {
+    _affinity.check();
     const std::uint32_t s = secs(now);
     _expired += _record_exp.pop_due(s, [&](std::uint32_t i) { remove_record_id(i); });
     _expired += _route_exp.pop_due(s, [&](std::uint32_t i) { remove_route(_routes[i].key); });

@@ -30,6 +30,7 @@
 
 #include "base/endpoint.h"
 #include "base/random.h"
+#include "base/shard.h"
 #include "base/slab.h"
 #include "base/time.h"
 #include "base/fixed_bytes.h"
@@ -97,24 +98,15 @@ public:
     // Adds or refreshes (target, pk); a refresh replaces the relay list.
     void put_record(const target& t, const peer_record& r, base::mono_time now);
     bool remove_record(const target& t, const crypto::public_key& pk) noexcept;
-    // Up to out.size() records of t, a uniformly random subset when there
-    // are more. Returns how many were written.
-    std::size_t lookup(const target& t, std::span<peer_record> out, base::prng& rnd) const;
-    // The same sample, written in wire form: each record as the HyperDHT
-    // peer encoding, pk[32] | relay count (1 byte) | count x (ip4[4] | port
-    // u16le), one after another. `out` needs room for max * max_wire_record
-    // bytes. Also returns the topic's bump, so a LOOKUP finds its topic once.
-    static constexpr std::size_t max_wire_record = 32 + 1 + 3 * 6;
-    struct wire_sample {
-        std::size_t count = 0;  // records written
-        std::size_t bytes = 0;  // bytes of out used
-        std::uint64_t bump = 0;
-    };
-    wire_sample lookup_wire(const target& t, std::size_t max, std::span<std::byte> out, base::prng& rnd) const;
-    // lookup_wire in two steps, so a caller can do other work while the
-    // sampled records (one cache miss each) are on their way: sample()
-    // picks them and starts loading them, write_sample() copies them out.
+    // Up to `max` records of t, a uniformly random subset when there are
+    // more, in two steps, so a caller can do other work while the sampled
+    // records (one cache miss each) are on their way: sample() picks them and
+    // starts loading them, write_sample() copies them out in wire form: each
+    // record as the HyperDHT peer encoding, pk[32] | relay count (1 byte) |
+    // count x (ip4[4] | port u16le), one after another. The plan also
+    // carries the topic's bump, so a LOOKUP finds its topic once.
     // A plan is valid until the store is next modified.
+    static constexpr std::size_t max_wire_record = 32 + 1 + 3 * 6;
     struct sample_plan {
         std::array<std::uint32_t, 64> ids{};
         std::size_t count = 0;
@@ -252,6 +244,7 @@ private:
     // Bumps are rare (an optional announce field): kept aside, not in every topic.
     std::unordered_map<std::uint32_t, std::uint64_t> _bumps;
     std::uint64_t _evicted = 0, _expired = 0;
+    base::shard_affinity _affinity;  // debug builds: writes and expiry run on the owning shard
 };
 
 }  // namespace store

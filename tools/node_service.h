@@ -94,7 +94,6 @@ private:
     other_traffic _other;
     std::array<std::atomic<const dht::counters*>, base::max_shards> _counters{};
     std::array<std::atomic<const dht::hyperdht*>, base::max_shards> _apps{};
-    mutable std::atomic<std::uint64_t> _status_seq{0};
     // Status fields written by shard 0 (seqlock-free: each field is atomic).
     std::atomic<bool> _st_persistent{false}, _st_firewalled{true}, _st_bootstrapped{false};
     std::atomic<std::size_t> _st_table{0};

@@ -7,6 +7,7 @@
 
 #include "dht/client.h"
 #include "tests/dht/vectors.h"
+#include "tests/store/lookup.h"
 
 namespace {
 
@@ -265,7 +266,7 @@ TEST_F(fixture, RefreshOnlyAnnouncesWalkTheHashChain) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(r->tok);
     EXPECT_EQ(r->closer.size(), 0u);
-    ASSERT_EQ(app->records().lookup(k, out, rnd), 1u);
+    ASSERT_EQ(test::lookup(app->records(), k, out, rnd), 1u);
     EXPECT_EQ(out[0].pk, kp.pk);
     EXPECT_EQ(out[0].relay_count, 1);
     EXPECT_EQ(app->count(dht::hctr::announce_refresh), 1u);

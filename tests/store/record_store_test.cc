@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/store/lookup.h"
+
 #include <map>
 #include <set>
 
@@ -37,11 +39,11 @@ TEST(RecordStore, AddsLooksUpRefreshesAndRemovesRecords) {
     s.put_record(key(1), rec(1), t0);
     s.put_record(key(1), rec(2, 3), t0);
     std::array<store::peer_record, 20> out;
-    ASSERT_EQ(s.lookup(key(1), out, rnd), 2u);
-    EXPECT_EQ(s.lookup(key(2), out, rnd), 0u);
+    ASSERT_EQ(test::lookup(s, key(1), out, rnd), 2u);
+    EXPECT_EQ(test::lookup(s, key(2), out, rnd), 0u);
     // A refresh replaces the relays and does not add a record.
     s.put_record(key(1), rec(1, 2), t0 + 1s);
-    ASSERT_EQ(s.lookup(key(1), out, rnd), 2u);
+    ASSERT_EQ(test::lookup(s, key(1), out, rnd), 2u);
     for (std::size_t i = 0; i < 2; ++i) {
         if (out[i].pk == rec(1).pk) {
             EXPECT_EQ(out[i].relay_count, 2);
@@ -61,7 +63,7 @@ TEST(RecordStore, LookupReturnsARandomSubsetOfLargeTopics) {
     std::array<store::peer_record, 20> out;
     std::set<crypto::public_key> seen;
     for (int round = 0; round < 200; ++round) {
-        ASSERT_EQ(s.lookup(key(7), out, rnd), 20u);
+        ASSERT_EQ(test::lookup(s, key(7), out, rnd), 20u);
         std::set<crypto::public_key> once;
         for (auto& p : out) once.insert(p.pk);
         EXPECT_EQ(once.size(), 20u) << "no duplicates within a reply";
@@ -90,7 +92,7 @@ TEST(RecordStore, LookupWireWritesThePeerEncodingAndTheBump) {
     };
     auto a = encoding(rec(1, 0)), b = encoding(rec(2, 3));
     std::array<std::byte, 20 * store::record_store::max_wire_record> buf;
-    const auto w = s.lookup_wire(key(1), 20, buf, rnd);
+    const auto w = test::lookup_wire(s, key(1), 20, buf, rnd);
     ASSERT_EQ(w.count, 2u);
     ASSERT_EQ(w.bytes, a.size() + b.size());
     EXPECT_EQ(w.bump, 42u);
@@ -102,9 +104,9 @@ TEST(RecordStore, LookupWireWritesThePeerEncodingAndTheBump) {
     EXPECT_TRUE(got == ab || got == ba);
 
     // A short buffer caps the count; an unknown topic writes nothing.
-    EXPECT_EQ(s.lookup_wire(key(1), 20, std::span(buf).first(store::record_store::max_wire_record), rnd).count, 1u);
-    EXPECT_EQ(s.lookup_wire(key(1), 1, buf, rnd).count, 1u);
-    const auto none = s.lookup_wire(key(9), 20, buf, rnd);
+    EXPECT_EQ(test::lookup_wire(s, key(1), 20, std::span(buf).first(store::record_store::max_wire_record), rnd).count, 1u);
+    EXPECT_EQ(test::lookup_wire(s, key(1), 1, buf, rnd).count, 1u);
+    const auto none = test::lookup_wire(s, key(9), 20, buf, rnd);
     EXPECT_EQ(none.count + none.bytes + none.bump, 0u);
 }
 
@@ -140,7 +142,7 @@ TEST(RecordStore, FullStoreEvictsTheOldestFirst) {
     EXPECT_EQ(s.stats().evicted, 50u);
     base::prng rnd(1);
     std::array<store::peer_record, 20> out;
-    auto n = s.lookup(key(0), out, rnd);
+    auto n = test::lookup(s, key(0), out, rnd);
     for (std::size_t i = 0; i < n; ++i) EXPECT_NE(out[i].pk, rec(0).pk) << "record 0 was the oldest";
 }
 
