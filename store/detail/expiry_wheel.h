@@ -2,7 +2,7 @@
 // timing wheel of slab ids, one doubly-linked list per bucket.
 //
 // Every linked id is in exactly one bucket, so the memory it holds is 12
-// bytes per slab slot (arrays grown by 1.5x) plus 8 per bucket, whatever the
+// bytes per slab slot (in chunks of 1024) plus 8 per bucket, whatever the
 // sequence of writes, removals and re-creations (docs/store_format.md,
 // "Expiry"). Removing an entry unlinks it at once; nothing stale is left.
 //
@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace store::detail {
@@ -32,15 +33,16 @@ public:
     // Links id under `expiry` (seconds). An expiry whose bucket has already
     // passed goes to the next one due. REQUIRES: id is not linked.
     void link(std::uint32_t id, std::uint32_t expiry) {
-        if (id >= _next.size()) grow(id);
+        while (id >= _chunks.size() * chunk) _chunks.push_back(std::make_unique<links[]>(chunk));
         const std::uint32_t b = std::max(expiry / _width, _done);
         if (b - _done >= _buckets.size()) _buckets.resize(std::size_t{b - _done} + 1);
         bucket& k = _buckets[b - _done];
-        _abs[id] = b;
-        _prev[id] = k.tail;
-        _next[id] = none;
+        links& l = at(id);
+        l.abs = b;
+        l.prev = k.tail;
+        l.next = none;
         if (k.tail != none) {
-            _next[k.tail] = id;
+            at(k.tail).next = id;
         } else {
             k.head = id;
         }
@@ -50,17 +52,17 @@ public:
     }
     // REQUIRES: id is linked.
     void unlink(std::uint32_t id) noexcept {
-        const std::uint32_t p = _prev[id], n = _next[id];
-        bucket& k = _buckets[_abs[id] - _done];
-        if (p != none) {
-            _next[p] = n;
+        const links& l = at(id);
+        bucket& k = _buckets[l.abs - _done];
+        if (l.prev != none) {
+            at(l.prev).next = l.next;
         } else {
-            k.head = n;
+            k.head = l.next;
         }
-        if (n != none) {
-            _prev[n] = p;
+        if (l.next != none) {
+            at(l.next).prev = l.prev;
         } else {
-            k.tail = p;
+            k.tail = l.prev;
         }
         --_size;
     }
@@ -105,16 +107,17 @@ private:
     struct bucket {
         std::uint32_t head = none, tail = none;
     };
-    void grow(std::uint32_t id) {
-        const std::size_t n = std::max<std::size_t>(std::size_t{id} + 1, _next.size() + _next.size() / 2);
-        _next.resize(n, none);
-        _prev.resize(n, none);
-        _abs.resize(n, 0);
-    }
+    // Per slab id, in chunks like the slab's own, so the memory tracks the
+    // slab's high-water mark instead of a vector's doubling.
+    struct links {
+        std::uint32_t next = none, prev = none, abs = 0;
+    };
+    static constexpr std::size_t chunk = 1024;
+    [[nodiscard]] links& at(std::uint32_t id) noexcept { return _chunks[id / chunk][id % chunk]; }
 
     std::uint32_t _width;
     std::deque<bucket> _buckets;  // _buckets[i] holds the ids of absolute bucket _done + i
-    std::vector<std::uint32_t> _next, _prev, _abs;  // per slab id
+    std::vector<std::unique_ptr<links[]>> _chunks;
     std::uint32_t _done = 0;  // absolute number of the first bucket not yet popped
     std::uint32_t _scan = 0;  // no bucket in [_done, _scan) holds an id
     std::size_t _size = 0;
