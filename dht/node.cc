@@ -292,7 +292,7 @@ void node::handle_internal(const incoming& in) noexcept {
             }
             _delayed[i] = {in.from, req.tid, in.socket, true};
             ++_delayed_live;
-            _wheel.schedule(_now + base::milliseconds(*delay), timer_cookie(t_delayed_ping, i));
+            _wheel.schedule(_now + base::milliseconds(*delay), make_timer_cookie(timer_kind::delayed_ping, i));
             return;
         }
         default:
@@ -463,7 +463,7 @@ bool node::post(std::uint16_t to, std::uint32_t type, std::span<const std::byte>
 }
 
 base::timer_handle node::app_timer(base::mono_time at, std::uint32_t cookie) {
-    return _wheel.schedule(at, timer_cookie(t_app, cookie));
+    return _wheel.schedule(at, make_timer_cookie(timer_kind::app, cookie));
 }
 
 void node::on_timer(base::mono_time now) noexcept {
@@ -474,19 +474,18 @@ void node::on_timer(base::mono_time now) noexcept {
 }
 
 void node::on_timer_fired(std::uint64_t cookie) noexcept {
-    const std::uint64_t tag = cookie >> 56;
-    const std::uint64_t payload = cookie & ((std::uint64_t{1} << 56) - 1);
-    switch (tag) {
-        case t_rpc: _rpc.on_timeout(static_cast<std::uint32_t>(payload & 0xffffffffu), _now); break;
-        case t_tick:
+    const std::uint64_t payload = timer_payload_of(cookie);
+    switch (timer_kind_of(cookie)) {
+        case timer_kind::rpc: _rpc.on_timeout(payload, _now); break;
+        case timer_kind::tick:
             on_tick();
-            _wheel.schedule(_now + tick_interval, timer_cookie(t_tick, 0));
+            _wheel.schedule(_now + tick_interval, make_timer_cookie(timer_kind::tick, 0));
             break;
-        case t_drain:
+        case timer_kind::drain:
             _rpc.drain(_now);
-            _wheel.schedule(_now + drain_interval, timer_cookie(t_drain, 0));
+            _wheel.schedule(_now + drain_interval, make_timer_cookie(timer_kind::drain, 0));
             break;
-        case t_delayed_ping: {
+        case timer_kind::delayed_ping: {
             auto i = static_cast<std::uint32_t>(payload);
             if (i >= _delayed.size() || !_delayed[i].live) break;
             delayed_ping d = _delayed[i];
@@ -505,7 +504,7 @@ void node::on_timer_fired(std::uint64_t cookie) noexcept {
             }
             break;
         }
-        case t_app:
+        case timer_kind::app:
             if (_app) _app->on_timer(*this, payload, _now);
             break;
         default: break;

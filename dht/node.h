@@ -258,8 +258,6 @@ private:
     void send_ping(const base::endpoint& to, std::function<void(bool ok, const rpc_reply*)> done, std::uint16_t socket,
                    bool internal_cmd_ping_nat = false, std::uint16_t nat_port = 0);
 
-    // timers: cookie = tag << 56 | payload
-    enum timer_tag : std::uint64_t { t_rpc = 1, t_tick = 2, t_drain = 3, t_delayed_ping = 4, t_app = 5 };
     void on_timer_fired(std::uint64_t cookie) noexcept;
 
     node_config _cfg;

@@ -14,8 +14,8 @@ void node::start(base::mono_time now) {
     _started = true;
     _now = now;
     _last_tick = now;
-    _wheel.schedule(now + tick_interval, timer_cookie(t_tick, 0));
-    _wheel.schedule(now + drain_interval, timer_cookie(t_drain, 0));
+    _wheel.schedule(now + tick_interval, make_timer_cookie(timer_kind::tick, 0));
+    _wheel.schedule(now + drain_interval, make_timer_cookie(timer_kind::drain, 0));
     if (primary()) {
         broadcast_identity();
         bootstrap_round();

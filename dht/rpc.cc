@@ -83,7 +83,9 @@ void rpc::transmit(std::uint32_t slot, base::mono_time now) noexcept {
     e.counted = true;
     _out.send(e.req.to, e.bytes, e.req.socket);
     if (_wheel.armed(e.timer)) _wheel.cancel(e.timer);
-    e.timer = _wheel.schedule(now + e.req.timeout, (timer_tag << 56) | (std::uint64_t{e.generation & 0xffffff} << 32) | slot);
+    // payload: generation (low 24 bits) << 32 | slot
+    e.timer = _wheel.schedule(now + e.req.timeout, detail::make_timer_cookie(detail::timer_kind::rpc,
+                                                                             std::uint64_t{e.generation & 0xffffff} << 32 | slot));
 }
 
 void rpc::finish(std::uint32_t slot) noexcept {
@@ -132,10 +134,11 @@ void rpc::complete(std::uint32_t slot, const response_view& res, const base::end
     if (c) c->on_reply(cookie, rpc_reply{res, from, from_id, rtt});
 }
 
-void rpc::on_timeout(std::uint32_t slot, base::mono_time now) noexcept {
+void rpc::on_timeout(std::uint64_t payload, base::mono_time now) noexcept {
+    const auto slot = static_cast<std::uint32_t>(payload & 0xffffffffu);
     if (slot >= _slots.capacity()) return;
     entry& e = _slots[slot];
-    if (!e.active) return;
+    if (!e.active || (e.generation & 0xffffff) != payload >> 32) return;  // a timer of an earlier use of the slot
     e.timer = {};
     if (e.sent > e.req.retries) {
         ++_stats.timeouts;

@@ -29,6 +29,7 @@
 #include "base/time.h"
 #include "base/timer_wheel.h"
 #include "crypto/hash.h"
+#include "dht/detail/timer_cookie.h"
 #include "dht/host.h"
 #include "dht/types.h"
 #include "dht/wire.h"
@@ -96,9 +97,9 @@ public:
     void complete(std::uint32_t slot, const response_view& res, const base::endpoint& from,
                   std::optional<node_id> from_id, base::mono_time now) noexcept;
 
-    // Timer cookies handed to the shared wheel; the node routes them here.
-    static constexpr std::uint64_t timer_tag = 1;
-    void on_timeout(std::uint32_t slot, base::mono_time now) noexcept;
+    // A retransmit timer fired: `payload` is the payload of a
+    // timer_kind::rpc cookie (dht/detail/timer_cookie.h) this rpc armed.
+    void on_timeout(std::uint64_t payload, base::mono_time now) noexcept;
     // The 750 ms drain: rotates the window and sends what it now allows.
     void drain(base::mono_time now) noexcept;
 

@@ -10,6 +10,7 @@
 #include "base/endpoint.h"
 #include "base/time.h"
 #include "dht/compact.h"
+#include "dht/detail/timer_cookie.h"
 
 namespace dht::detail {
 
@@ -24,10 +25,6 @@ inline constexpr std::uint64_t old_node = 360;          // around for more than 
 inline constexpr int max_repinging = 3;
 inline constexpr int max_checks = 10;
 inline constexpr std::uint64_t replica_sync_ticks = 12;  // full table sync to other shards, ~1 min
-
-[[nodiscard]] inline std::uint64_t timer_cookie(std::uint64_t tag, std::uint64_t payload) noexcept {
-    return tag << 56 | (payload & ((std::uint64_t{1} << 56) - 1));
-}
 
 inline void put_addr(std::span<std::byte, 6> out, const base::endpoint& e) noexcept {
     base::byte_writer w(out);
