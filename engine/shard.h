@@ -9,7 +9,8 @@
 // Loop, once per iteration (docs/architecture.md):
 //   now = clock()  ->  fire due timers  ->  deliver inbound messages
 //   ->  publish outbound messages, wake sleeping targets
-//   ->  backend.poll(timeout): submit queued sends, wait, deliver datagrams
+//   ->  backend.poll(timeout): submit queued sends, wait, now = clock() again
+//       if it may have slept, deliver datagrams (each stamped with that now)
 #pragma once
 
 #include <sys/socket.h>

@@ -25,6 +25,7 @@ void backend::deliver(std::span<const std::byte> data, const sockaddr* sa, sockl
 
 send_pool& backend::pool() noexcept { return *_shard._pool; }
 shard_counters& backend::counters() noexcept { return _shard._counters; }
+void backend::refresh_now() noexcept { _shard._now = base::mono_clock::now(); }
 const config& backend::cfg() const noexcept { return _shard._cfg; }
 
 void backend::on_wakeup() noexcept {

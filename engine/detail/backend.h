@@ -78,6 +78,10 @@ protected:
     [[nodiscard]] shard_counters& counters() noexcept;
     [[nodiscard]] const config& cfg() const noexcept;
     void on_wakeup() noexcept;
+    // Re-reads the shard's clock. Called after a wait that may have slept, so
+    // the datagrams it delivers carry the time they arrived, not the time the
+    // loop iteration began (which made a lookup's round trip read as 0).
+    void refresh_now() noexcept;
 
     shard& _shard;
 };

@@ -186,6 +186,7 @@ int epoll_backend::wait(std::int64_t timeout_ns) noexcept {
 void epoll_backend::poll(std::int64_t timeout_ns) noexcept {
     if (!_pending.empty()) flush_sends();
     int n = wait(timeout_ns);
+    if (timeout_ns != 0) refresh_now();  // it may have slept: what arrived is stamped with now, not then
     for (int i = 0; i < n; ++i) {
         const epoll_event& ev = _events[static_cast<std::size_t>(i)];
         if (ev.data.u32 == wake_token) {

@@ -222,6 +222,7 @@ void uring_backend::poll(std::int64_t timeout_ns) noexcept {
         __kernel_timespec ts{timeout_ns / 1'000'000'000, timeout_ns % 1'000'000'000};
         io_uring_cqe* c = nullptr;
         io_uring_submit_and_wait_timeout(&_ring, &c, 1, timeout_ns < 0 ? nullptr : &ts, nullptr);
+        refresh_now();  // it may have slept: what arrived is stamped with now, not then
     }
     reap();
 }

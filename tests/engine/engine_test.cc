@@ -60,6 +60,32 @@ engine::handler_factory make_echo() {
     };
 }
 
+// A datagram that wakes a sleeping shard carries the time it was delivered,
+// not the time the shard went to sleep: round trips measured from d.now (a
+// lookup's latency, rpc timeouts) once read as 0 whenever the reply arrived
+// during the wait.
+TEST(Engine, ADatagramThatWakesTheShardCarriesTheTimeItArrived) {
+    struct stamp_handler final : engine::handler {
+        std::atomic<std::int64_t>* at = nullptr;
+        void on_packet(engine::shard&, const engine::datagram& d) noexcept override { at->store(base::to_ns(d.now)); }
+    };
+    std::atomic<std::int64_t> at{0};
+    auto r = start(base_config(), [&at](engine::shard&) {
+        auto h = std::make_unique<stamp_handler>();
+        h->at = &at;
+        std::vector<std::unique_ptr<engine::handler>> v;
+        v.push_back(std::move(h));
+        return v;
+    });
+    test::udp_client c;
+    std::this_thread::sleep_for(50ms);  // nothing to do: the shard sleeps in its backend
+    const std::int64_t sent = base::to_ns(base::mono_clock::now());
+    ASSERT_TRUE(c.send(r.addr(), "wake"));
+    for (int i = 0; i < 200 && at.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_NE(at.load(), 0) << "the datagram never arrived";
+    EXPECT_GE(at.load(), sent) << "stamped " << (sent - at.load()) / 1000 << " us before it was sent";
+}
+
 TEST(Engine, ChoosesTheRequestedBackend) {
     auto r = start(base_config(), make_echo());
     EXPECT_EQ(r.e->backend(), test::g_backend);
