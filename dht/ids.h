@@ -1,4 +1,4 @@
-// dht/ids.h -- node ids: id = H(addr4(public ip, port)) (spec §2.3).
+// dht/ids.h -- node ids: id = H(addr4(public ip, port)) (docs/protocol.md §2.3).
 //
 // Ids are never taken from the wire except to be checked against the sender's
 // address; a node computes the id of every node it learns about itself.

@@ -1,5 +1,5 @@
 // dht/nat_sampler.h -- learns our public address from the `to` fields peers
-// report (spec §2.10; the reference's nat-sampler).
+// report (docs/protocol.md §2.10; the reference's nat-sampler).
 //
 // The last 16 samples are kept; each contributes a (host, port) entry and a
 // (host, any port) entry. A sample equal to one of the last 4 of its kind adds

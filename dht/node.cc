@@ -92,7 +92,7 @@ node::node(node_config cfg, host& out, base::mono_time now)
       _rpc(_cfg.shard, _cfg.shards, out, _wheel, tid_key(_cfg)),
       _table(node_id(), _cfg.k),
       _last_tick(now) {
-    // A random table id while ephemeral (spec §2.3).
+    // A random table id while ephemeral (docs/protocol.md §2.3).
     std::array<std::uint8_t, 32> rid;
     for (std::size_t i = 0; i < 32; i += 8) {
         std::uint64_t v = _rnd();
@@ -157,7 +157,7 @@ void node::on_datagram(std::span<const std::byte> bytes, const base::endpoint& f
     }
 }
 
-// decode -> validate -> act (spec §2.6).
+// decode -> validate -> act (docs/protocol.md §2.6).
 void node::on_request(std::span<const std::byte> bytes, const base::endpoint& from, std::uint16_t socket) noexcept {
     auto req = decode_request(bytes);
     if (!req) {

@@ -1,4 +1,4 @@
-// dht/node.h -- a dht-rpc node, sans I/O (spec §2).
+// dht/node.h -- a dht-rpc node, sans I/O (docs/protocol.md §2).
 //
 // Feed it datagrams (bytes, source, socket, now), cross-shard messages and
 // timer expiries; it answers through dht::host and asks to be woken at

@@ -1,5 +1,5 @@
 // dht::node: the routing table's upkeep, NAT sampling, the periodic tick,
-// bootstrap and the ephemeral -> persistent state machine (spec §2.8-§2.11).
+// bootstrap and the ephemeral -> persistent state machine (docs/protocol.md §2.8-§2.11).
 #include <algorithm>
 
 #include "dht/detail/node_internal.h"
@@ -331,7 +331,7 @@ void node::update_network_state(bool only_firewall, std::function<void(bool)> do
     }
 }
 
-// The firewall test (spec §2.10): PING_NAT, carrying our server port, to up
+// The firewall test (docs/protocol.md §2.10): PING_NAT, carrying our server port, to up
 // to 5 recent nodes (topped up from the bootstrap list). A reply reaches us
 // only if that port accepts unsolicited datagrams: it is sent to the server
 // socket while our request left from the client socket.

@@ -1,5 +1,5 @@
 // dht/query.h -- the iterative Kademlia query with an optional commit phase
-// (spec §2.12; the reference's lib/query.js).
+// (docs/protocol.md §2.12; the reference's lib/query.js).
 //
 // A query walks towards `target`: it keeps a stack of candidates, at most
 // `concurrency` (+1 per slow request) in flight, and the k closest successful

@@ -1,4 +1,4 @@
-// dht/routing_table.h -- the Kademlia routing table (spec §2.8).
+// dht/routing_table.h -- the Kademlia routing table (docs/protocol.md §2.8).
 //
 // 256 rows; a node goes in the row given by the first bit where its id
 // differs from ours, and each row holds at most k (20) nodes. Only nodes with

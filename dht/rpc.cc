@@ -11,7 +11,7 @@ rpc::rpc(std::uint16_t shard, std::uint16_t shards, host& out, base::timer_wheel
 
 // A tid is tid % shards == shard (replies reach the owning shard) and
 // otherwise drawn at random from the keystream, so an off-path sender who
-// saw one cannot predict the next (docs/wire_format.md, "Transaction ids").
+// saw one cannot predict the next (docs/protocol.md §2.7).
 // One in flight is skipped: a few draws find a free one while fewer than
 // half are in use; past that a scan from the last draw does.
 txn_id rpc::next_tid() noexcept {

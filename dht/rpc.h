@@ -1,4 +1,4 @@
-// dht/rpc.h -- outgoing requests (spec §2.7): transaction ids, retransmits,
+// dht/rpc.h -- outgoing requests (docs/protocol.md §2.7): transaction ids, retransmits,
 // timeouts and the congestion window.
 //
 // Transaction ids name their shard: every tid this shard allocates satisfies

@@ -1,4 +1,4 @@
-// dht/tokens.h -- round-trip tokens (spec §2.4).
+// dht/tokens.h -- round-trip tokens (docs/protocol.md §2.4).
 //
 // token(peer) = H_{S_e}(utf8(peer's dotted IP)), keyed BLAKE2b-256. The
 // secret of epoch e = floor(now / 7.5 s) is S_e = H_master(e), so every shard

@@ -1,4 +1,4 @@
-// dht/wire.h -- dht-rpc request and response frames (spec §2.2).
+// dht/wire.h -- dht-rpc request and response frames (docs/protocol.md §2.2).
 //
 //   request  = 0x03 flags:uint tid:u16le to:addr4 [id:32] [token:32]
 //              command:uint [target:32] [value:buffer]

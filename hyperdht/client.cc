@@ -1,9 +1,9 @@
-#include "dht/client.h"
+#include "hyperdht/client.h"
 
 #include <memory>
 
 #include "base/byte_writer.h"
-#include "dht/hyper_messages.h"
+#include "hyperdht/hyper_messages.h"
 
 namespace dht {
 

@@ -1,4 +1,4 @@
-// dht/client.h -- HyperDHT client operations in C++ (spec §3.4 "client-side
+// hyperdht/client.h -- HyperDHT client operations in C++ (docs/protocol.md §3.4 "client-side
 // conventions"), so shoal publishes and discovers peers without any JS:
 //
 //   lookup(topic)                    LOOKUP query; the peers every reply lists

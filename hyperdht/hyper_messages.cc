@@ -1,4 +1,4 @@
-#include "dht/hyper_messages.h"
+#include "hyperdht/hyper_messages.h"
 
 #include <cstring>
 

@@ -1,5 +1,5 @@
-// dht/hyper_messages.h -- the HyperDHT messages carried in dht-rpc values
-// (spec §3.2) and the bytes that get signed (spec §3.3).
+// hyperdht/hyper_messages.h -- the HyperDHT messages carried in dht-rpc values
+// (docs/protocol.md §3.2) and the bytes that get signed (docs/protocol.md §3.3).
 //
 //   peer            := fixed32(publicKey) array(addr4) relayAddresses
 //   announce        := uint(flags) [peer](1) [fixed32 refresh](2) [fixed64 signature](4) [uint bump](8)
@@ -62,7 +62,7 @@ using base::bytes_view;
 template <class T>
 using result = base::result<T, base::decode_errc>;
 
-// The namespaces of spec §1.2: NS_i = H(H("hyperswarm/dht") || i).
+// The namespaces of docs/protocol.md §1.2: NS_i = H(H("hyperswarm/dht") || i).
 struct namespaces {
     crypto::hash32 peer_handshake, peer_holepunch, announce, unannounce, mutable_put;
 };

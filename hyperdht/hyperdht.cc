@@ -1,14 +1,13 @@
-#include "dht/hyperdht.h"
+#include "hyperdht/hyperdht.h"
 
 #include <cstring>
 
 #include "base/byte_reader.h"
 #include "base/byte_writer.h"
-#include "dht/detail/node_internal.h"
+#include "dht/compact.h"
 
 namespace dht {
 
-using namespace detail;
 namespace h = hyper;
 
 const char* hctr_name(hctr c) noexcept {
@@ -152,7 +151,8 @@ bool hyperdht::on_request(node& n, const incoming& in) noexcept {
         if (owner != _node.shard()) {
             std::vector<std::byte> msg(1 + 6 + 2 + in.raw.size());
             msg[0] = std::byte(in.from_id ? 1 : 0);
-            put_addr(std::span<std::byte, 6>(msg.data() + 1, 6), in.from);
+            base::byte_writer aw(std::span<std::byte>(msg).subspan(1, 6));
+            ce::write_addr4(aw, in.from);
             msg[7] = std::byte(in.socket & 0xff);
             msg[8] = std::byte(in.socket >> 8);
             std::memcpy(msg.data() + 9, in.raw.data(), in.raw.size());
@@ -347,7 +347,7 @@ void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
     });
 }
 
-// A refresh-only ANNOUNCE (spec §3.4): revealing r, whose hash an earlier
+// A refresh-only ANNOUNCE (docs/protocol.md §3.4): revealing r, whose hash an earlier
 // announce named as its refresh value, re-applies that announce without a
 // signature; the link then moves to r, so the next refresh must reveal r's
 // own preimage. The request is routed by its target like any other, so it

@@ -1,4 +1,4 @@
-// dht/hyperdht.h -- the HyperDHT commands a node serves (spec §3.4, §3.6.3-4).
+// hyperdht/hyperdht.h -- the HyperDHT commands a node serves (docs/protocol.md §3.4, §3.6.3-4).
 //
 // Storage: FIND_PEER, LOOKUP, ANNOUNCE, UNANNOUNCE, MUTABLE_PUT/GET,
 // IMMUTABLE_PUT/GET (only while the node is persistent; otherwise the node
@@ -37,7 +37,7 @@
 #include "base/random.h"
 #include "crypto/sign.h"
 #include "crypto/verify_queue.h"
-#include "dht/hyper_messages.h"
+#include "hyperdht/hyper_messages.h"
 #include "dht/node.h"
 #include "store/record_store.h"
 

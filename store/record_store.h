@@ -1,6 +1,6 @@
 // store/record_store.h -- one shard's part of the HyperDHT record store.
 //
-// Five kinds of entry, each keyed by 32 bytes (spec §3.4):
+// Five kinds of entry, each keyed by 32 bytes (docs/protocol.md §3.4):
 //   topic records   target -> up to max_records_per_topic peer records {pk, <= 3 relays}
 //   routes          target (= H(pk)) -> {relay address, peer record}: "announce self"
 //   refresh links   refresh value -> {target, peer record, announce self?}
@@ -74,7 +74,7 @@ struct route {
     peer_record record;
 };
 
-// What a refresh value stands for (spec §3.4, "refresh-only ANNOUNCE"): the
+// What a refresh value stands for (docs/protocol.md §3.4, "refresh-only ANNOUNCE"): the
 // announce to apply again when the value's preimage is revealed.
 struct refresh_link {
     key target;

@@ -14,11 +14,12 @@ declare -A allowed=(
   [engine]="base engine"
   [crypto]="base crypto"
   [store]="base crypto store"
-  [dht]="base crypto store dht"
-  [tools]="base engine crypto store dht tools"
+  [dht]="base crypto dht"
+  [hyperdht]="base crypto store dht hyperdht"
+  [tools]="base engine crypto store dht hyperdht tools"
 )
 # Layers that never touch sockets, rings or the kernel's network API.
-sans_io="crypto store dht"
+sans_io="crypto store dht hyperdht"
 
 bad=0
 for folder in "${!allowed[@]}"; do

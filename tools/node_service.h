@@ -21,7 +21,7 @@
 
 #include "base/endpoint.h"
 #include "base/result.h"
-#include "dht/hyperdht.h"
+#include "hyperdht/hyperdht.h"
 #include "dht/node.h"
 #include "engine/engine.h"
 

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "crypto/hash.h"
-#include "dht/client.h"
+#include "hyperdht/client.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
 

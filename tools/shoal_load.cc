@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "crypto/hash.h"
-#include "dht/hyper_messages.h"
+#include "hyperdht/hyper_messages.h"
 #include "dht/ids.h"
 #include "engine/engine.h"
 #include "tools/load/load_handler.h"

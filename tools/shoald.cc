@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "dht/hyperdht.h"
+#include "hyperdht/hyperdht.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
 

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "base/byte_reader.h"
-#include "dht/hyperdht.h"
+#include "hyperdht/hyperdht.h"
 #include "dht/node.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "dht/hyper_messages.h"
+#include "hyperdht/hyper_messages.h"
 #include "tests/fuzz/fuzz.h"
 
 namespace {

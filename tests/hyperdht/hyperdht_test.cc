@@ -1,11 +1,11 @@
-#include "dht/hyperdht.h"
+#include "hyperdht/hyperdht.h"
 
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <set>
 
-#include "dht/client.h"
+#include "hyperdht/client.h"
 #include "tests/dht/vectors.h"
 #include "tests/store/lookup.h"
 

@@ -7,7 +7,7 @@
 #include "base/byte_writer.h"
 #include "crypto/hash.h"
 #include "dht/compact.h"
-#include "dht/hyper_messages.h"
+#include "hyperdht/hyper_messages.h"
 #include "dht/ids.h"
 #include "dht/wire.h"
 #include "engine/shard.h"

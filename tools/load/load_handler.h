@@ -49,7 +49,7 @@ struct shard_stats {
 };
 
 // A pre-signed ANNOUNCE value, made by the signer thread for one flow with
-// the token that flow holds (spec §3.3: the signature covers the storing
+// the token that flow holds (docs/protocol.md §3.3: the signature covers the storing
 // node's id and the token it issued to our source IP).
 struct signed_item {
     std::uint16_t topic = 0;
