@@ -133,17 +133,60 @@ store::store_stats hyperdht::store_gauges() const noexcept {
     return st;
 }
 
+namespace {
+// What each command needs before its handler runs (docs/protocol.md §3.4),
+// declared once and checked in this order by admit(); a request that lacks
+// something is dropped with the counter named here, before any handler or
+// cross-shard forward. Handlers check only what their own values say.
+struct command_rule {
+    bool storage = true;   // needs a persistent node (else UNKNOWN_COMMAND, drop_not_persistent)
+    bool target = false;   // drop_no_target
+    bool token = false;    // drop_no_token
+    bool value = false;    // drop_bad_value
+    bool node_id = false;  // signed over our id, so needs one: drop_bad_value
+};
+constexpr std::array<command_rule, 11> command_rules = {{
+    /* peer_handshake */ {.storage = false, .value = true},
+    /* peer_holepunch */ {.storage = false, .value = true},
+    /* find_peer      */ {.target = true},
+    /* lookup         */ {.target = true},
+    /* announce       */ {.target = true, .token = true, .value = true, .node_id = true},
+    /* unannounce     */ {.target = true, .token = true, .value = true, .node_id = true},
+    /* mutable_put    */ {.target = true, .token = true, .value = true},
+    /* mutable_get    */ {.target = true, .value = true},
+    /* immutable_put  */ {.target = true, .token = true, .value = true},
+    /* immutable_get  */ {.target = true},
+    /* plugin         */ {},
+}};
+static_assert(command_rules.size() == static_cast<std::size_t>(h::command::plugin) + 1);
+}  // namespace
+
+hyperdht::admission hyperdht::admit(const incoming& in) noexcept {
+    if (in.req.command >= command_rules.size()) return admission::unknown;
+    const command_rule& r = command_rules[in.req.command];
+    hctr drop;
+    if (r.storage && !_node.persistent()) {
+        bump(hctr::drop_not_persistent);
+        return admission::unknown;  // the node answers UNKNOWN_COMMAND
+    } else if (r.target && !in.req.tgt) {
+        drop = hctr::drop_no_target;
+    } else if (r.token && !in.req.tok) {
+        drop = hctr::drop_no_token;
+    } else if ((r.value && !in.req.value) || (r.node_id && !_node.id())) {
+        drop = hctr::drop_bad_value;
+    } else {
+        return admission::admitted;
+    }
+    bump(drop);
+    return admission::dropped;
+}
+
 bool hyperdht::on_request(node& n, const incoming& in) noexcept {
     (void)n;
-    const auto cmd = in.req.command;
-    const bool relay = cmd == static_cast<std::uint64_t>(h::command::peer_handshake) ||
-                       cmd == static_cast<std::uint64_t>(h::command::peer_holepunch);
-    if (!relay) {
-        if (cmd > static_cast<std::uint64_t>(h::command::plugin)) return false;
-        if (!_node.persistent()) {
-            bump(hctr::drop_not_persistent);
-            return false;  // the node answers UNKNOWN_COMMAND
-        }
+    switch (admit(in)) {
+        case admission::unknown: return false;
+        case admission::dropped: return true;
+        case admission::admitted: break;
     }
     // Route to the shard that owns the target.
     if (in.req.tgt && _node.shards() > 1) {
@@ -200,10 +243,6 @@ void write_peer(base::byte_writer& w, const store::peer_record& p) noexcept {
 }  // namespace
 
 void hyperdht::find_peer(const incoming& in) noexcept {
-    if (!in.req.tgt) {
-        bump(hctr::drop_no_target);
-        return;
-    }
     bump(hctr::find_peer);
     const store::route* r = _store.get_route(key(*in.req.tgt));
     std::array<std::byte, 64> buf;
@@ -244,10 +283,6 @@ std::size_t write_lookup_value(const void* ctx, std::span<std::byte> out) noexce
 }  // namespace
 
 void hyperdht::lookup(const incoming& in) noexcept {
-    if (!in.req.tgt) {
-        bump(hctr::drop_no_target);
-        return;
-    }
     bump(hctr::lookup);
     const store::key k = key(*in.req.tgt);
     lookup_value v{&_store, _store.sample(k, max_lookup_peers, _rnd)};
@@ -259,10 +294,6 @@ void hyperdht::lookup(const incoming& in) noexcept {
 }
 
 void hyperdht::mutable_get(const incoming& in) noexcept {
-    if (!in.req.tgt || !in.req.value) {
-        bump(in.req.tgt ? hctr::drop_bad_value : hctr::drop_no_target);
-        return;
-    }
     base::byte_reader r(*in.req.value);
     auto seq = ce::read_uint(r);
     if (!seq) {
@@ -277,10 +308,6 @@ void hyperdht::mutable_get(const incoming& in) noexcept {
 }
 
 void hyperdht::immutable_get(const incoming& in) noexcept {
-    if (!in.req.tgt) {
-        bump(hctr::drop_no_target);
-        return;
-    }
     bump(hctr::immutable_get);
     auto stored = _store.get_immutable(key(*in.req.tgt), in.now);
     reply_opts o;
@@ -291,20 +318,8 @@ void hyperdht::immutable_get(const incoming& in) noexcept {
 // --- writes ------------------------------------------------------------------
 
 void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
-    // Cheap checks first; the signature check last.
-    if (!in.req.tgt) {
-        bump(hctr::drop_no_target);
-        return;
-    }
-    if (!in.req.tok) {
-        bump(hctr::drop_no_token);
-        return;
-    }
-    auto id = _node.id();
-    if (!in.req.value || !id) {
-        bump(hctr::drop_bad_value);
-        return;
-    }
+    // Cheap checks first (admit() did the fields); the signature check last.
+    const node_id id = *_node.id();
     auto ann = h::decode_announce(*in.req.value);
     if (ann && !ann->peer && ann->refresh && !unannounce) {
         refresh(in, *ann->refresh);
@@ -324,7 +339,7 @@ void hyperdht::announce(const incoming& in, bool unannounce) noexcept {
         return;
     }
     verify_job job{ann->peer->pk, *ann->sig,
-                   h::announce_signable(unannounce ? h::ns().unannounce : h::ns().announce, *in.req.tgt, *id,
+                   h::announce_signable(unannounce ? h::ns().unannounce : h::ns().announce, *in.req.tgt, id,
                                         *in.req.tok, canonical, ann->refresh)};
     pending_write w;
     w.what = unannounce ? pending_write::kind::unannounce : pending_write::kind::announce;
@@ -371,18 +386,6 @@ void hyperdht::refresh(const incoming& in, const crypto::hash32& r) noexcept {
 }
 
 void hyperdht::mutable_put(const incoming& in) noexcept {
-    if (!in.req.tgt) {
-        bump(hctr::drop_no_target);
-        return;
-    }
-    if (!in.req.tok) {
-        bump(hctr::drop_no_token);
-        return;
-    }
-    if (!in.req.value) {
-        bump(hctr::drop_bad_value);
-        return;
-    }
     auto put = h::decode_mutable_put(*in.req.value);
     if (!put || crypto::blake2b_256(put->pk.bytes()) != crypto::hash32(in.req.tgt->array())) {
         bump(hctr::drop_bad_value);
@@ -409,15 +412,7 @@ void hyperdht::mutable_put(const incoming& in) noexcept {
 }
 
 void hyperdht::immutable_put(const incoming& in) noexcept {
-    if (!in.req.tgt) {
-        bump(hctr::drop_no_target);
-        return;
-    }
-    if (!in.req.tok) {
-        bump(hctr::drop_no_token);
-        return;
-    }
-    if (!in.req.value || crypto::blake2b_256(*in.req.value) != crypto::hash32(in.req.tgt->array())) {
+    if (crypto::blake2b_256(*in.req.value) != crypto::hash32(in.req.tgt->array())) {
         bump(hctr::drop_bad_value);
         return;
     }
@@ -524,10 +519,6 @@ bool hyperdht::may_send_to(const base::endpoint& to) noexcept {
 }
 
 void hyperdht::handshake(const incoming& in) noexcept {
-    if (!in.req.value) {
-        bump(hctr::drop_bad_value);
-        return;
-    }
     auto hs = h::decode_handshake(*in.req.value);
     if (!hs) {
         bump(hctr::drop_bad_value);
@@ -582,10 +573,6 @@ void hyperdht::handshake(const incoming& in) noexcept {
 }
 
 void hyperdht::holepunch(const incoming& in) noexcept {
-    if (!in.req.value) {
-        bump(hctr::drop_bad_value);
-        return;
-    }
     auto hp = h::decode_holepunch(*in.req.value);
     if (!hp) {
         bump(hctr::drop_bad_value);

@@ -134,6 +134,10 @@ private:
         auto& v = _ctr[static_cast<std::size_t>(c)];
         v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
+    // Checks a request against its command's declared needs (hyperdht.cc,
+    // command_rules): unknown (answer UNKNOWN_COMMAND), dropped (counted) or admitted.
+    enum class admission : std::uint8_t { unknown, dropped, admitted };
+    [[nodiscard]] admission admit(const incoming& in) noexcept;
     bool handle(const incoming& in) noexcept;
     void find_peer(const incoming& in) noexcept;
     void lookup(const incoming& in) noexcept;

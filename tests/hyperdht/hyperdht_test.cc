@@ -489,6 +489,49 @@ TEST_F(fixture, RelaysAndRedirectsGoOnlyWhereTheNodeItselfReaches) {
     }
 }
 
+// Every command's needs are declared once and checked before its handler:
+// a request without a field its command needs gets no reply and the counter
+// for that field, whatever the command.
+TEST_F(fixture, EachCommandsDeclaredNeedsAreCheckedBeforeItsHandler) {
+    struct need {
+        h::command c;
+        bool target, token, value;
+    };
+    const std::vector<need> needs = {
+        {h::command::peer_handshake, false, false, true}, {h::command::peer_holepunch, false, false, true},
+        {h::command::find_peer, true, false, false},      {h::command::lookup, true, false, false},
+        {h::command::announce, true, true, true},         {h::command::unannounce, true, true, true},
+        {h::command::mutable_put, true, true, true},      {h::command::mutable_get, true, false, true},
+        {h::command::immutable_put, true, true, true},    {h::command::immutable_get, true, false, false},
+    };
+    const dht::target t = topic(3);
+    const dht::token tok = n->issue_token(client_addr);
+    const std::vector<std::byte> value(8, std::byte{1});
+    for (const auto& nd : needs) {
+        for (int missing = 0; missing < 3; ++missing) {
+            const bool needed = missing == 0 ? nd.target : missing == 1 ? nd.token : nd.value;
+            if (!needed) continue;
+            std::array<std::byte, 2048> buf;
+            dht::request_out q;
+            q.tid = dht::txn_id(9);
+            q.to = relay_addr;
+            q.command = static_cast<std::uint64_t>(nd.c);
+            q.tgt = missing == 0 ? nullptr : &t;
+            q.tok = missing == 1 ? nullptr : &tok;
+            if (missing != 2) q.value = value;
+            const auto len = dht::encode_request(buf, q);
+            const auto counter = missing == 0 ? dht::hctr::drop_no_target
+                                 : missing == 1 ? dht::hctr::drop_no_token
+                                                : dht::hctr::drop_bad_value;
+            const auto before = app->count(counter);
+            host.out.clear();
+            n->on_datagram(std::span(buf).first(len), client_addr, 0, t0);
+            EXPECT_TRUE(host.out.empty()) << static_cast<int>(nd.c) << " missing " << missing;
+            EXPECT_EQ(app->count(counter), before + 1) << static_cast<int>(nd.c) << " missing " << missing;
+        }
+    }
+}
+
 // With two shards, a request lands on the shard the kernel picked; the shard
 // that owns its target answers it.
 TEST(HyperdhtShards, RequestsAreAnsweredByTheShardThatOwnsTheTarget) {
@@ -530,6 +573,13 @@ TEST(HyperdhtShards, RequestsAreAnsweredByTheShardThatOwnsTheTarget) {
     ASSERT_EQ(host0.posts.size(), 1u);
     auto [to, type, payload] = host0.posts.front();
     EXPECT_EQ(to, 1);
+    // The same put without its token is dropped where it landed, not forwarded.
+    host0.posts.clear();
+    q.tok = nullptr;
+    len = dht::encode_request(buf, q);
+    nodes[0]->on_datagram(std::span(buf).first(len), client_addr, 0, t0);
+    EXPECT_TRUE(host0.posts.empty());
+    EXPECT_EQ(apps[0]->count(dht::hctr::drop_no_token), 1u);
     nodes[1]->on_message(type, payload, t0);
     ASSERT_EQ(host1.out.size(), 1u);
     auto r = dht::decode_response(host1.out[0].bytes);
