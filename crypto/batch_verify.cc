@@ -420,9 +420,18 @@ batch_summary verify_batch(std::span<const verify_job> jobs, std::span<bool> ok)
 }
 
 const char* batch_verify_backend() noexcept {
-    return detail::resolve_backend(detail::field_backend::automatic) == detail::field_backend::avx512ifma
-               ? "avx512ifma"
-               : "portable";
+    return detail::backend_name(detail::resolve_backend(detail::field_backend::automatic));
+}
+
+bool set_batch_verify_backend(std::string_view name) noexcept {
+    using detail::field_backend;
+    const field_backend b = name == "auto"                          ? field_backend::automatic
+                            : name == "ifma" || name == "avx512ifma" ? field_backend::avx512ifma
+                            : name == "avx2"                         ? field_backend::avx2
+                            : name == "portable"                     ? field_backend::portable
+                                                                     : field_backend{255};
+    if (b == field_backend{255}) return false;
+    return detail::set_default_backend(b);
 }
 
 }  // namespace crypto

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "crypto/sign.h"
 
@@ -63,8 +64,14 @@ struct batch_summary {
 // crypto::init() has run.
 batch_summary verify_batch(std::span<const verify_job> jobs, std::span<bool> ok) noexcept;
 
-// The field arithmetic verify_batch uses on this machine: "avx512ifma" or
-// "portable" (chosen once, from CPUID).
+// The field arithmetic verify_batch uses: "avx512ifma", "avx2" or "portable"
+// (the best this CPU has, from CPUID, unless set_batch_verify_backend chose).
 [[nodiscard]] const char* batch_verify_backend() noexcept;
+
+// Forces the field arithmetic of every later verify_batch call, process-wide:
+// "auto" (the best the CPU has), "ifma" (or "avx512ifma"), "avx2", "portable".
+// Returns false, changing nothing, for an unknown name or one this CPU cannot
+// run. Verdicts are the same on every backend; only the speed differs.
+bool set_batch_verify_backend(std::string_view name) noexcept;
 
 }  // namespace crypto

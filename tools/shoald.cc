@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/batch_verify.h"
 #include "hyperdht/hyperdht.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
@@ -44,6 +45,7 @@ struct options {
     std::size_t max_value_mib = 256;
     double relay_rate = 200;
     std::string verify = "batch";
+    std::string verify_backend = "auto";
     std::size_t verify_batch = 64;
     unsigned verify_delay_us = 500;
 };
@@ -163,6 +165,9 @@ int main(int argc, char** argv) {
     app.add_option("--verify", o.verify, "signature checks: batch (batched Ed25519) or single (libsodium each)")
         ->check(CLI::IsMember({"batch", "single"}))
         ->capture_default_str();
+    app.add_option("--verify-backend", o.verify_backend, "batch verification arithmetic: auto (best this CPU has), ifma, avx2 or portable")
+        ->check(CLI::IsMember({"auto", "ifma", "avx2", "portable"}))
+        ->capture_default_str();
     app.add_option("--verify-batch", o.verify_batch, "most signatures per batch")->check(CLI::Range(1, 1024))->capture_default_str();
     app.add_option("--verify-delay-us", o.verify_delay_us, "longest a signature waits for its batch, in microseconds")
         ->check(CLI::Range(1, 1'000'000))
@@ -180,6 +185,10 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("shoald"));
     spdlog::set_level(spdlog::level::from_str(o.log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    if (!crypto::set_batch_verify_backend(o.verify_backend)) {
+        return usage_error("--verify-backend " + o.verify_backend + " is not supported by this CPU");
+    }
 
     tools::node_service_config cfg;
     auto bind = base::endpoint::parse_host(o.host, o.port);
@@ -240,6 +249,7 @@ int main(int argc, char** argv) {
     spdlog::info("shoald {} listening on {} with {} shard(s), backend {}{}", tools::version, s.bound().to_string(),
                  o.shards, engine::to_string(s.backend()),
                  o.shards > 1 ? (s.kernel_steering() ? ", kernel steering" : ", software steering") : "");
+    spdlog::info("signature checks: {}, arithmetic {}", o.verify, crypto::batch_verify_backend());
     if (cfg.public_address) {
         spdlog::info("persistent bootstrap node, public address {}, id {}", cfg.public_address->to_string(),
                      base::to_hex(dht::id_of(*cfg.public_address)));

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <memory>
 #include <vector>
 
@@ -57,7 +59,11 @@ void run_batches(benchmark::State& state, const cd::batch_options& opt) {
     const auto& p = signatures();
     const auto n = static_cast<std::size_t>(state.range(0));
     std::unique_ptr<bool[]> ok(new bool[n]);
-    state.SetLabel(opt.backend == cd::field_backend::portable ? "portable" : crypto::batch_verify_backend());
+    if (!cd::backend_available(opt.backend)) {
+        state.SkipWithError("backend not available on this CPU");
+        return;
+    }
+    state.SetLabel(cd::backend_name(cd::resolve_backend(opt.backend)));
     std::size_t at = 0;
     for (auto _ : state) {
         if (at + n > pool_size) at = 0;
@@ -73,16 +79,23 @@ void batch_args(benchmark::internal::Benchmark* b) {
     for (int n : {1, 4, 8, 16, 32, 64, 128}) b->Arg(n);
 }
 
-// What production uses: automatic backend and MSM (batches of one go to libsodium).
+// What production uses: automatic backend and MSM (batches of one go to
+// libsodium). --verify-backend (see main) changes what automatic means.
 void BM_VerifyBatch_Default(benchmark::State& state) { run_batches(state, cd::batch_options{}); }
 BENCHMARK(BM_VerifyBatch_Default)->Apply(batch_args);
 
-void BM_VerifyBatch_Portable(benchmark::State& state) {
+// Each backend forced, automatic MSM (skipped when the CPU lacks it).
+void run_backend(benchmark::State& state, cd::field_backend be) {
     cd::batch_options o;
-    o.backend = cd::field_backend::portable;
+    o.backend = be;
     run_batches(state, o);
 }
+void BM_VerifyBatch_Portable(benchmark::State& state) { run_backend(state, cd::field_backend::portable); }
+void BM_VerifyBatch_Avx2(benchmark::State& state) { run_backend(state, cd::field_backend::avx2); }
+void BM_VerifyBatch_Ifma(benchmark::State& state) { run_backend(state, cd::field_backend::avx512ifma); }
 BENCHMARK(BM_VerifyBatch_Portable)->Apply(batch_args);
+BENCHMARK(BM_VerifyBatch_Avx2)->Apply(batch_args);
+BENCHMARK(BM_VerifyBatch_Ifma)->Apply(batch_args);
 
 void BM_VerifyBatch_PortableStraus(benchmark::State& state) {
     cd::batch_options o;
@@ -146,8 +159,8 @@ BENCHMARK(BM_VerifySingle_Libsodium);
 // ------------------------------------------------------------- kernels
 
 void run_pow(benchmark::State& state, cd::field_backend be) {
-    if (be == cd::field_backend::avx512ifma && !cd::ifma_available()) {
-        state.SkipWithError("no AVX-512 IFMA");
+    if (!cd::backend_available(be)) {
+        state.SkipWithError("backend not available on this CPU");
         return;
     }
     base::prng rnd(3);
@@ -162,8 +175,10 @@ void run_pow(benchmark::State& state, cd::field_backend be) {
     state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 void BM_Pow22523_Portable(benchmark::State& state) { run_pow(state, cd::field_backend::portable); }
+void BM_Pow22523_Avx2(benchmark::State& state) { run_pow(state, cd::field_backend::avx2); }
 void BM_Pow22523_Ifma(benchmark::State& state) { run_pow(state, cd::field_backend::avx512ifma); }
 BENCHMARK(BM_Pow22523_Portable)->Arg(1)->Arg(64);
+BENCHMARK(BM_Pow22523_Avx2)->Arg(4)->Arg(8)->Arg(64);
 BENCHMARK(BM_Pow22523_Ifma)->Arg(8)->Arg(64);
 
 // The multi-scalar multiplication alone, shaped like a batch of n signatures:
@@ -216,3 +231,28 @@ BENCHMARK(BM_Msm_Pippenger)->Apply(batch_args)->Arg(256);
 BENCHMARK(BM_Msm_Ifma)->Apply(batch_args)->Arg(256);
 
 }  // namespace
+
+// Google Benchmark's flags plus --verify-backend=auto|ifma|avx2|portable, which
+// sets what the automatic backend (BM_VerifyBatch_Default) runs on.
+int main(int argc, char** argv) {
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        constexpr std::string_view flag = "--verify-backend=";
+        if (a.substr(0, flag.size()) == flag) {
+            if (!crypto::set_batch_verify_backend(a.substr(flag.size()))) {
+                std::fprintf(stderr, "verify_bench: backend '%s' unknown or not available on this CPU\n",
+                             argv[i] + flag.size());
+                return 2;
+            }
+            continue;
+        }
+        argv[kept++] = argv[i];
+    }
+    argc = kept;
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

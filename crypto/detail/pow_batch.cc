@@ -1,5 +1,7 @@
 #include "crypto/detail/pow_batch.h"
 
+#include <atomic>
+
 namespace crypto::detail {
 
 namespace {
@@ -69,19 +71,91 @@ void pow_portable(std::span<fe> values) noexcept {
 
 #if !(defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)))
 bool ifma_available() noexcept { return false; }
-void pow22523_x8_ifma(fe values[8]) noexcept {
-    for (int i = 0; i < 8; ++i) values[i] = fe_pow22523(values[i]);
-}
+bool avx2_available() noexcept { return false; }
+void pow22523_x8_ifma(fe values[8]) noexcept { pow_portable(std::span<fe>(values, 8)); }
+void pow22523_x4_avx2(fe values[4]) noexcept { pow_portable(std::span<fe>(values, 4)); }
+void pow22523_x8_avx2(fe values[8]) noexcept { pow_portable(std::span<fe>(values, 8)); }
 #endif
 
+namespace {
+
+std::atomic<field_backend> default_backend{field_backend::automatic};
+
+// Groups of eight, then four; a remainder of two or more is padded to four
+// (a partial vector costs as much as a full one), a single one goes portable.
+void pow_avx2(std::span<fe> values) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= values.size(); i += 8) pow22523_x8_avx2(&values[i]);
+    if (i + 4 <= values.size()) {
+        pow22523_x4_avx2(&values[i]);
+        i += 4;
+    }
+    const std::size_t rest = values.size() - i;
+    if (rest >= 2) {
+        fe tmp[4];
+        for (std::size_t k = 0; k < 4; ++k) tmp[k] = values[i + (k < rest ? k : 0)];
+        pow22523_x4_avx2(tmp);
+        for (std::size_t k = 0; k < rest; ++k) values[i + k] = tmp[k];
+    } else if (rest == 1) {
+        values[i] = fe_pow22523(values[i]);
+    }
+}
+
+}  // namespace
+
+bool backend_available(field_backend b) noexcept {
+    switch (b) {
+    case field_backend::avx512ifma: return ifma_available();
+    case field_backend::avx2: return avx2_available();
+    default: return true;
+    }
+}
+
 field_backend resolve_backend(field_backend requested) noexcept {
-    if (requested == field_backend::portable) return field_backend::portable;
-    return ifma_available() ? field_backend::avx512ifma : field_backend::portable;
+    if (requested == field_backend::automatic) requested = default_backend.load(std::memory_order_relaxed);
+    if (requested == field_backend::automatic) requested = field_backend::avx512ifma;
+    if (requested == field_backend::avx512ifma && !ifma_available()) requested = field_backend::avx2;
+    if (requested == field_backend::avx2 && !avx2_available()) requested = field_backend::portable;
+    return requested;
+}
+
+bool set_default_backend(field_backend b) noexcept {
+    if (!backend_available(b)) return false;
+    default_backend.store(b, std::memory_order_relaxed);
+    return true;
+}
+
+const char* backend_name(field_backend b) noexcept {
+    switch (b) {
+    case field_backend::portable: return "portable";
+    case field_backend::avx2: return "avx2";
+    case field_backend::avx512ifma: return "avx512ifma";
+    default: return "auto";
+    }
+}
+
+std::span<const field_backend> available_backends() noexcept {
+    static const auto list = [] {
+        struct backends {
+            field_backend v[3];
+            std::size_t n = 0;
+        } out;
+        for (auto b : {field_backend::portable, field_backend::avx2, field_backend::avx512ifma}) {
+            if (backend_available(b)) out.v[out.n++] = b;
+        }
+        return out;
+    }();
+    return {list.v, list.n};
 }
 
 void pow22523_many(std::span<fe> values, field_backend backend) noexcept {
-    if (resolve_backend(backend) != field_backend::avx512ifma) {
+    const field_backend b = resolve_backend(backend);
+    if (b == field_backend::portable) {
         pow_portable(values);
+        return;
+    }
+    if (b == field_backend::avx2) {
+        pow_avx2(values);
         return;
     }
     std::size_t i = 0;

@@ -213,8 +213,7 @@ inline std::size_t check_against_libsodium(const std::vector<owned_case>& cases,
 // even for a single item.
 inline std::vector<cd::batch_options> all_option_sets() {
     std::vector<cd::batch_options> v;
-    for (auto be : {cd::field_backend::portable, cd::field_backend::avx512ifma}) {
-        if (be == cd::field_backend::avx512ifma && !cd::ifma_available()) continue;
+    for (auto be : cd::available_backends()) {
         for (auto msm : {cd::msm_algorithm::automatic, cd::msm_algorithm::straus, cd::msm_algorithm::pippenger}) {
             cd::batch_options o;
             o.backend = be;
@@ -227,7 +226,7 @@ inline std::vector<cd::batch_options> all_option_sets() {
 }
 
 inline std::string describe(const cd::batch_options& o) {
-    return std::string(o.backend == cd::field_backend::portable ? "portable" : "avx512ifma") + "/" +
+    return std::string(cd::backend_name(o.backend)) + "/" +
            (o.msm == cd::msm_algorithm::automatic ? "automatic"
             : o.msm == cd::msm_algorithm::straus  ? "straus"
                                                   : "pippenger");
