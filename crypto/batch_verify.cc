@@ -110,6 +110,7 @@ private:
     void equation_path() noexcept;
     void prepare_msm() noexcept;
     [[nodiscard]] scalar base_scalar(std::size_t lo, std::size_t hi) const noexcept;
+    template <std::size_t G>
     void lanes_search(std::size_t lo, std::size_t hi) noexcept;
     [[nodiscard]] bool equation_holds(std::size_t lo, std::size_t hi) noexcept;
     void bisect(std::size_t lo, std::size_t hi) noexcept;
@@ -293,11 +294,15 @@ void batch_run::equation_path() noexcept {
     _msm = _opt.msm != msm_algorithm::automatic      ? _opt.msm
            : 2 * m + 1 >= msm_pippenger_min_points ? msm_algorithm::pippenger
                                                    : msm_algorithm::straus;
-    const bool lanes = _backend == field_backend::avx512ifma && _opt.msm != msm_algorithm::pippenger &&
-                       m >= _opt.min_ifma_msm_items;
-    if (lanes) {
-        lanes_search(0, m);
-        return;
+    if (_opt.msm != msm_algorithm::pippenger) {
+        if (_backend == field_backend::avx512ifma && m >= _opt.min_ifma_msm_items) {
+            lanes_search<8>(0, m);
+            return;
+        }
+        if (_backend == field_backend::avx2 && m >= _opt.min_avx2_msm_items) {
+            lanes_search<4>(0, m);
+            return;
+        }
     }
     prepare_msm();
     if (equation_holds(0, m)) {
@@ -325,21 +330,27 @@ scalar batch_run::base_scalar(std::size_t lo, std::size_t hi) const noexcept {
     return scalar_negate(acc.reduce());
 }
 
-// Candidates [lo, hi) on the IFMA lanes: one multi-scalar multiplication
-// yields the equations of eight sub-batches (msm_ifma_groups). Groups whose
-// equation holds are accepted; a failing group is searched again the same way,
-// or, when small, handed to libsodium item by item. One forgery among 64 costs
-// one more run over its group of 8 and one libsodium call.
+// Candidates [lo, hi) on the vector lanes (G = 8 IFMA lanes, or 4 AVX2
+// lanes): one multi-scalar multiplication yields the equations of G
+// sub-batches (msm_ifma_groups, msm_avx2_groups). Groups whose equation holds
+// are accepted; a failing group is searched again the same way, or, when
+// small, handed to libsodium item by item. One forgery among 64 costs one more
+// run over its group and one libsodium call (IFMA: group of 8; AVX2: 16, then 4).
+template <std::size_t G>
 void batch_run::lanes_search(std::size_t lo, std::size_t hi) noexcept {
-    std::size_t bounds[9];
-    scalar bases[8];
-    for (std::size_t k = 0; k <= 8; ++k) bounds[k] = lo + (hi - lo) * k / 8;
-    for (std::size_t k = 0; k < 8; ++k) bases[k] = base_scalar(bounds[k], bounds[k + 1]);
-    ge_p3 sums[8];
-    msm_ifma_groups(_sc.points, _sc.scalars, bounds, bases, sums);
+    std::size_t bounds[G + 1];
+    scalar bases[G];
+    for (std::size_t k = 0; k <= G; ++k) bounds[k] = lo + (hi - lo) * k / G;
+    for (std::size_t k = 0; k < G; ++k) bases[k] = base_scalar(bounds[k], bounds[k + 1]);
+    ge_p3 sums[G];
+    if constexpr (G == 8) {
+        msm_ifma_groups(_sc.points, _sc.scalars, bounds, bases, sums);
+    } else {
+        msm_avx2_groups(_sc.points, _sc.scalars, bounds, bases, sums);
+    }
     ++_sum.equations;
     const std::size_t leaf = std::max<std::size_t>(_opt.bisect_leaf, 2);
-    for (std::size_t k = 0; k < 8; ++k) {
+    for (std::size_t k = 0; k < G; ++k) {
         const std::size_t b = bounds[k], e = bounds[k + 1];
         if (b == e) continue;
         if (is_identity_times_8(sums[k])) {
@@ -350,7 +361,7 @@ void batch_run::lanes_search(std::size_t lo, std::size_t hi) noexcept {
         if (e - b <= leaf) {
             for (std::size_t i = b; i < e; ++i) settle_single(_sc.cands[i].job);
         } else {
-            lanes_search(b, e);
+            lanes_search<G>(b, e);
         }
     }
 }

@@ -217,6 +217,17 @@ struct msm_lanes {
         return cd::msm_ifma(pts, ks, base);
     }
 };
+struct msm_lanes4 {
+    std::span<const cd::ge_p3> pts;
+    std::span<const cd::scalar> ks;
+    void prepare(std::span<const cd::ge_p3> p, std::span<const cd::scalar> k) noexcept {
+        pts = p;
+        ks = k;
+    }
+    [[nodiscard]] cd::ge_p3 run(std::size_t, std::size_t, const cd::scalar& base) const noexcept {
+        return cd::msm_avx2(pts, ks, base);
+    }
+};
 void BM_Msm_Straus(benchmark::State& state) { run_msm<cd::msm_straus>(state); }
 void BM_Msm_Pippenger(benchmark::State& state) { run_msm<cd::msm_pippenger>(state); }
 void BM_Msm_Ifma(benchmark::State& state) {
@@ -229,6 +240,14 @@ void BM_Msm_Ifma(benchmark::State& state) {
 BENCHMARK(BM_Msm_Straus)->Apply(batch_args)->Arg(256);
 BENCHMARK(BM_Msm_Pippenger)->Apply(batch_args)->Arg(256);
 BENCHMARK(BM_Msm_Ifma)->Apply(batch_args)->Arg(256);
+void BM_Msm_Avx2(benchmark::State& state) {
+    if (!cd::avx2_available()) {
+        state.SkipWithError("no AVX2");
+        return;
+    }
+    run_msm<msm_lanes4>(state);
+}
+BENCHMARK(BM_Msm_Avx2)->Apply(batch_args)->Arg(256);
 
 }  // namespace
 

@@ -33,6 +33,8 @@ struct batch_options {
     // (msm_ifma) from this many candidates up; bisection always runs on the
     // portable MSM.
     std::size_t min_ifma_msm_items = 8;
+    // The same for the AVX2 backend and its four lanes (msm_avx2).
+    std::size_t min_avx2_msm_items = 8;
 };
 
 batch_summary verify_batch_with(std::span<const verify_job> jobs, std::span<bool> ok,

@@ -12,6 +12,7 @@
 //                  number of points; B is treated as one more point.
 //   msm_ifma       eight lanes, each a fixed-window Straus over an eighth of
 //                  the points; whole sums only.
+//   msm_avx2       the same on four AVX2 lanes.
 //
 // prepare() precomputes per-point data once; run() may then be called on any
 // contiguous sub-range (the batch verifier bisects a failed batch that way).
@@ -79,6 +80,14 @@ private:
 // scalars of R_i < 2^128, all scalars and bases < 2^253.
 void msm_ifma_groups(std::span<const ge_p3> points, std::span<const scalar> scalars, const std::size_t (&bounds)[9],
                      const scalar (&bases)[8], ge_p3 (&out)[8]) noexcept;
+
+// The same two on four AVX2 lanes (msm_avx2.cc; radix 2^25.5). REQUIRES:
+// avx2_available() (without AVX2 in the build they fall back to msm_straus);
+// as msm_ifma / msm_ifma_groups with four groups.
+[[nodiscard]] ge_p3 msm_avx2(std::span<const ge_p3> points, std::span<const scalar> scalars,
+                             const scalar& base) noexcept;
+void msm_avx2_groups(std::span<const ge_p3> points, std::span<const scalar> scalars, const std::size_t (&bounds)[5],
+                     const scalar (&bases)[4], ge_p3 (&out)[4]) noexcept;
 
 // k * B with the fixed table (tests and setup). REQUIRES: k < 2^253.
 [[nodiscard]] ge_p3 base_mul(const scalar& k) noexcept;

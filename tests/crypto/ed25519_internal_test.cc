@@ -403,4 +403,73 @@ TEST(Msm, IfmaGroupsMatchPortableRanges) {
     }
 }
 
+// The four-lane AVX2 MSM against the portable Straus: point counts that do and do
+// not fill the lanes, only long or only short scalars, zero scalars, torsion.
+TEST(Msm, Avx2LanesMatchPortableStraus) {
+    if (!cd::avx2_available()) GTEST_SKIP() << "no AVX2 on this CPU";
+    const std::uint64_t seed = test_seed(51);
+    SCOPED_TRACE(testing::Message() << "seed=" << seed);
+    base::prng rnd(seed);
+    for (std::size_t n : {1u, 2u, 3u, 4u, 5u, 8u, 9u, 17u, 33u, 130u}) {
+        for (int shape = 0; shape < 4; ++shape) {
+            std::vector<cd::ge_p3> pts;
+            std::vector<cd::scalar> ks;
+            for (std::size_t i = 0; i < n; ++i) {
+                pts.push_back(cd::ge_add_p3(cd::base_mul(cd::scalar_from_bytes(random_scalar(rnd).data())),
+                                            torsion_points()[rnd.below(8)]));
+                cd::scalar s = cd::scalar_from_bytes(random_scalar(rnd).data());
+                const bool short_one = shape == 1 || (shape == 3 && i % 2 == 0);
+                if (short_one) s.w[2] = s.w[3] = 0;
+                if (shape == 2 && i % 5 == 0) s = cd::scalar{{0, 0, 0, 0}};
+                if (shape == 3 && i % 7 == 3) s = cd::scalar{{~0ull, ~0ull, 0, 0}};  // 2^128 - 1
+                ks.push_back(s);
+            }
+            const cd::scalar bs =
+                shape == 2 ? cd::scalar{{0, 0, 0, 0}} : cd::scalar_from_bytes(random_scalar(rnd).data());
+            cd::msm_straus st;
+            st.prepare(pts, ks);
+            EXPECT_EQ(encode(cd::msm_avx2(pts, ks, bs)), encode(st.run(0, n, bs))) << "n=" << n << " shape=" << shape;
+        }
+    }
+}
+
+// The four-lane AVX2 grouped sums (one sub-batch per lane) against the portable
+// Straus on the same item ranges, including empty and single-item groups.
+TEST(Msm, Avx2GroupsMatchPortableRanges) {
+    if (!cd::avx2_available()) GTEST_SKIP() << "no AVX2 on this CPU";
+    const std::uint64_t seed = test_seed(52);
+    SCOPED_TRACE(testing::Message() << "seed=" << seed);
+    base::prng rnd(seed);
+    for (std::size_t items : {1u, 5u, 8u, 13u, 64u, 70u}) {
+        std::vector<cd::ge_p3> pts;
+        std::vector<cd::scalar> ks;
+        for (std::size_t i = 0; i < items; ++i) {
+            for (int half = 0; half < 2; ++half) {  // R_i (128-bit scalar), then A_i
+                pts.push_back(cd::ge_add_p3(cd::base_mul(cd::scalar_from_bytes(random_scalar(rnd).data())),
+                                            torsion_points()[rnd.below(8)]));
+                cd::scalar s = cd::scalar_from_bytes(random_scalar(rnd).data());
+                if (half == 0) s.w[2] = s.w[3] = 0;
+                ks.push_back(s);
+            }
+        }
+        cd::msm_straus st;
+        st.prepare(pts, ks);
+        for (int trial = 0; trial < 3; ++trial) {
+            std::size_t bounds[5];
+            bounds[0] = 0;
+            bounds[4] = items;
+            for (int k = 1; k < 4; ++k) bounds[k] = rnd.below(items + 1);
+            std::sort(bounds + 1, bounds + 4);
+            cd::scalar bases[4];
+            for (auto& b : bases) b = cd::scalar_from_bytes(random_scalar(rnd).data());
+            cd::ge_p3 out[4];
+            cd::msm_avx2_groups(pts, ks, bounds, bases, out);
+            for (std::size_t k = 0; k < 4; ++k) {
+                EXPECT_EQ(encode(out[k]), encode(st.run(2 * bounds[k], 2 * (bounds[k + 1] - bounds[k]), bases[k])))
+                    << "items=" << items << " lane " << k;
+            }
+        }
+    }
+}
+
 }  // namespace
