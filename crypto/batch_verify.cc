@@ -5,7 +5,8 @@
 //   1. cheap checks, identical to libsodium 1.0.18's (S < L; R and A not of
 //      small order; A canonical) plus R canonical (libsodium compares R's bytes
 //      with a canonical encoding, so a non-canonical R can never pass);
-//   2. decompress A and R (one exponentiation each);
+//   2. decompress A and R (one exponentiation each; none for an A found in the
+//      caller's key_cache);
 //   3. h = SHA-512(R || A || M) mod L;
 //   4. subgroup test of R + (h mod 8) A (three exponentiations): outside the
 //      prime-order subgroup means libsodium rejects, so we reject;
@@ -60,6 +61,7 @@ struct scratch {
     std::vector<subgroup_state> sub;
     std::vector<fe> pending;  // per candidate: the value the subgroup test raises next
     std::vector<fe> pows;
+    std::vector<std::uint8_t> key_hit;  // per candidate: A came from the key cache
     std::vector<ge_p3> points;
     std::vector<scalar> scalars;
     std::vector<std::uint8_t> random;
@@ -162,21 +164,34 @@ batch_summary batch_run::run() noexcept {
     return _sum;
 }
 
-// Step 2: both points of every candidate, their exponentiations run together.
+// Step 2: both points of every candidate, their exponentiations run together;
+// public keys found in the key cache skip theirs.
 void batch_run::decompress_all() noexcept {
     const std::size_t m = _sc.cands.size();
     _sc.dec.resize(2 * m);
-    _sc.pows.resize(2 * m);
-    for (std::size_t i = 0; i < m; ++i) {
-        const verify_job& j = _jobs[_sc.cands[i].job];
-        _sc.pows[2 * i] = decompress_begin(_sc.dec[2 * i], a_bytes(j));
-        _sc.pows[2 * i + 1] = decompress_begin(_sc.dec[2 * i + 1], r_bytes(j));
-    }
-    pow22523_many(_sc.pows, _backend);
+    _sc.key_hit.assign(m, 0);
+    _sc.pows.clear();
     for (std::size_t i = 0; i < m; ++i) {
         candidate& c = _sc.cands[i];
-        const bool a_ok = decompress_finish(c.A, _sc.dec[2 * i], _sc.pows[2 * i]);
-        const bool r_ok = decompress_finish(c.R, _sc.dec[2 * i + 1], _sc.pows[2 * i + 1]);
+        const verify_job& j = _jobs[c.job];
+        if (_opt.keys != nullptr && _opt.keys->find(a_bytes(j), c.A)) {
+            _sc.key_hit[i] = 1;
+            ++_sum.key_cache_hits;
+        } else {
+            _sc.pows.push_back(decompress_begin(_sc.dec[2 * i], a_bytes(j)));
+        }
+        _sc.pows.push_back(decompress_begin(_sc.dec[2 * i + 1], r_bytes(j)));
+    }
+    pow22523_many(_sc.pows, _backend);
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        candidate& c = _sc.cands[i];
+        bool a_ok = true;
+        if (!_sc.key_hit[i]) {
+            a_ok = decompress_finish(c.A, _sc.dec[2 * i], _sc.pows[k++]);
+            if (a_ok && _opt.keys != nullptr) _opt.keys->insert(a_bytes(_jobs[c.job]), c.A);
+        }
+        const bool r_ok = decompress_finish(c.R, _sc.dec[2 * i + 1], _sc.pows[k++]);
         if (!a_ok || !r_ok) {
             // A off the curve: libsodium's decoding fails. R off the curve: its
             // bytes can never equal the encoding of a computed point.
@@ -428,6 +443,12 @@ namespace crypto {
 
 batch_summary verify_batch(std::span<const verify_job> jobs, std::span<bool> ok) noexcept {
     return detail::verify_batch_with(jobs, ok, detail::batch_options{});
+}
+
+batch_summary verify_batch(std::span<const verify_job> jobs, std::span<bool> ok, key_cache& keys) noexcept {
+    detail::batch_options o;
+    o.keys = &keys;
+    return detail::verify_batch_with(jobs, ok, o);
 }
 
 const char* batch_verify_backend() noexcept {

@@ -31,6 +31,8 @@
 
 namespace crypto {
 
+class key_cache;
+
 // One signature to check. `msg` is borrowed for the duration of the call only.
 struct verify_job {
     std::span<const std::byte> msg;
@@ -51,6 +53,8 @@ struct batch_summary {
     // Items settled by crypto_sign_verify_detached (bisection leaves, batches
     // too small to be worth an equation, and inputs the subgroup test declines).
     std::uint32_t single_checks = 0;
+    // Public keys whose decoding a key_cache supplied (no exponentiation).
+    std::uint32_t key_cache_hits = 0;
     // The first batch equation failed, so the batch fell back to bisection.
     bool fell_back = false;
 };
@@ -63,6 +67,9 @@ struct batch_summary {
 // shorter ok gets verdicts for the first ok.size() jobs only);
 // crypto::init() has run.
 batch_summary verify_batch(std::span<const verify_job> jobs, std::span<bool> ok) noexcept;
+// The same, looking public keys up in `keys` first and adding the ones it
+// decodes (crypto/key_cache.h). Verdicts are identical with or without it.
+batch_summary verify_batch(std::span<const verify_job> jobs, std::span<bool> ok, key_cache& keys) noexcept;
 
 // The field arithmetic verify_batch uses: "avx512ifma", "avx2" or "portable"
 // (the best this CPU has, from CPUID, unless set_batch_verify_backend chose).

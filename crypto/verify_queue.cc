@@ -6,7 +6,7 @@
 
 namespace crypto {
 
-verify_queue::verify_queue(const verify_queue_config& cfg) : _cfg(cfg) {
+verify_queue::verify_queue(const verify_queue_config& cfg) : _cfg(cfg), _keys(cfg.key_cache_entries) {
     _cfg.max_batch = std::max<std::size_t>(_cfg.max_batch, 1);
     _pending.reserve(_cfg.max_batch);
     _jobs.reserve(_cfg.max_batch);
@@ -67,7 +67,10 @@ void verify_queue::flush_now(flush_reason why) noexcept {
         for (const pending_check& c : _pending) {
             _jobs.push_back(verify_job{std::span(_arena).subspan(c.msg_offset, c.msg_size), c.pk, c.sig});
         }
-        const batch_summary sum = verify_batch(_jobs, std::span<bool>(_ok.get(), _jobs.size()));
+        const std::uint64_t lookups = _keys.stats().lookups;
+        const batch_summary sum = verify_batch(_jobs, std::span<bool>(_ok.get(), _jobs.size()), _keys);
+        _stats.key_lookups += _keys.stats().lookups - lookups;
+        _stats.key_hits += sum.key_cache_hits;
         count_batch(_jobs.size());
         if (sum.fell_back) ++_stats.fallbacks;
         for (std::size_t i = 0; i < _pending.size(); ++i) record(_pending[i].cookie, _ok[i]);

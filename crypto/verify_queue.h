@@ -8,7 +8,8 @@
 // next_deadline() so that poll() runs when a lone check has waited long enough.
 //
 // Every verdict is exactly libsodium's crypto_sign_verify_detached verdict
-// (crypto/batch_verify.h). With `single` set the queue keeps the same triggers
+// (crypto/batch_verify.h). The queue keeps a key_cache of decoded public keys
+// across batches (its size is part of the config). With `single` set the queue keeps the same triggers
 // but verifies each check with libsodium on its own (for comparison, or when
 // batches keep failing).
 //
@@ -31,6 +32,7 @@
 
 #include "base/time.h"
 #include "crypto/batch_verify.h"
+#include "crypto/key_cache.h"
 #include "crypto/sign.h"
 
 namespace crypto {
@@ -40,6 +42,9 @@ struct verify_queue_config {
     base::microseconds max_delay{500};            // flush once the oldest check has waited this long
     bool single = false;                          // libsodium per check instead of verify_batch
     std::size_t max_message_bytes = 64 * 1024;    // longer messages are verified at once, alone
+    // Decoded public keys kept across batches (crypto/key_cache.h; 112 bytes
+    // each; 0: none). Announcers re-sign with the same key every few minutes.
+    std::size_t key_cache_entries = 16384;
 };
 
 struct verify_queue_stats {
@@ -53,6 +58,8 @@ struct verify_queue_stats {
     std::uint64_t flush_full = 0;      // flushes because max_batch was reached
     std::uint64_t flush_deadline = 0;  // flushes because max_delay passed
     std::uint64_t flush_forced = 0;    // flush() calls that found work
+    std::uint64_t key_lookups = 0;     // public keys looked up in the key cache (batched checks)
+    std::uint64_t key_hits = 0;        // ... and found there
     // Sizes of verify_batch calls: bucket b counts sizes in [2^b, 2^(b+1)), the last bucket everything above.
     std::array<std::uint64_t, hist_buckets> batch_size_hist{};
 };
@@ -135,6 +142,7 @@ private:
     std::vector<verify_job> _jobs;
     std::unique_ptr<bool[]> _ok;
     std::vector<verdict> _verdicts;
+    key_cache _keys;
     verify_queue_stats _stats;
 };
 

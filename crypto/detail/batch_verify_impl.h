@@ -14,6 +14,7 @@
 #include <span>
 
 #include "crypto/batch_verify.h"
+#include "crypto/key_cache.h"
 #include "crypto/detail/msm.h"
 #include "crypto/detail/pow_batch.h"
 
@@ -35,6 +36,8 @@ struct batch_options {
     std::size_t min_ifma_msm_items = 8;
     // The same for the AVX2 backend and its four lanes (msm_avx2).
     std::size_t min_avx2_msm_items = 8;
+    // Decoded public keys to look up and fill (none when null).
+    key_cache* keys = nullptr;
 };
 
 batch_summary verify_batch_with(std::span<const verify_job> jobs, std::span<bool> ok,
