@@ -36,8 +36,9 @@ bool key_cache::find(const std::uint8_t pk[32], detail::ge_p3& out) noexcept {
     const std::size_t base = set_of(pk) * ways;
     for (std::size_t w = 0; w < ways; ++w) {
         const slot& s = _slots[base + w];
-        if (!_used[base + w] || std::memcmp(s.pk, pk, 32) != 0) continue;
+        if (_used[base + w] == 0 || std::memcmp(s.pk, pk, 32) != 0) continue;
         ++_stats.hits;
+        _used[base + w] = 2;  // hit since stored
         detail::fe x, y;
         std::memcpy(x.v, s.x, sizeof x.v);
         std::memcpy(y.v, s.y, sizeof y.v);
@@ -47,19 +48,35 @@ bool key_cache::find(const std::uint8_t pk[32], detail::ge_p3& out) noexcept {
     return false;
 }
 
+std::uint64_t key_cache::next_random() noexcept {
+    _rnd ^= _rnd << 13;
+    _rnd ^= _rnd >> 7;
+    _rnd ^= _rnd << 17;
+    return _rnd;
+}
+
 void key_cache::insert(const std::uint8_t pk[32], const detail::ge_p3& p) noexcept {
     if (_slots.empty()) return;
     const std::size_t base = set_of(pk) * ways;
     std::size_t victim = ways;
     for (std::size_t w = 0; w < ways; ++w) {
-        if (_used[base + w] && std::memcmp(_slots[base + w].pk, pk, 32) == 0) return;  // already there
-        if (!_used[base + w] && victim == ways) victim = w;
+        if (_used[base + w] != 0 && std::memcmp(_slots[base + w].pk, pk, 32) == 0) return;  // already there
+        if (_used[base + w] == 0 && victim == ways) victim = w;
     }
     if (victim == ways) {
-        _rnd ^= _rnd << 13;
-        _rnd ^= _rnd >> 7;
-        _rnd ^= _rnd << 17;
-        victim = static_cast<std::size_t>(_rnd % ways);
+        // Full set: replace only one miss in replace_one_in, and then a way
+        // not hit since it was stored if there is one.
+        const std::uint64_t r = next_random();
+        if (r % replace_one_in != 0) return;
+        const std::size_t start = static_cast<std::size_t>(r >> 32) % ways;
+        victim = start;
+        for (std::size_t i = 0; i < ways; ++i) {
+            const std::size_t w = (start + i) % ways;
+            if (_used[base + w] == 1) {
+                victim = w;
+                break;
+            }
+        }
         ++_stats.evictions;
     }
     slot& s = _slots[base + victim];

@@ -8,9 +8,12 @@
 //
 // Bounded: `entries` slots in sets of four, chosen by a keyed SipHash of the
 // key (crypto_shorthash with a random key), so a sender cannot aim many keys at
-// one set; a miss into a full set replaces a pseudo-random way (random
-// replacement keeps part of a cyclic working set larger than the cache, where
-// LRU would keep none). A hit compares all 32 bytes and returns exactly the
+// one set. A miss into a full set stores its key only one time in
+// replace_one_in, and then over a way not hit since it was stored: when more
+// keys cycle than the cache holds (every key re-announcing every ten minutes),
+// replacing on every miss (LRU or random) keeps almost none of them until
+// their next use, while a slowly changing resident subset keeps hitting; and a
+// flood of one-off keys displaces hit keys slowly. A hit compares all 32 bytes and returns exactly the
 // point the decoder produced, so verdicts never depend on the cache. Only keys
 // that decoded are stored.
 //
@@ -38,6 +41,8 @@ struct key_cache_stats {
 class key_cache {
 public:
     static constexpr std::size_t ways = 4;
+    // A miss into a full set stores its key once in this many times.
+    static constexpr std::uint64_t replace_one_in = 8;
 
     // Room for at least `entries` keys (rounded up to a power of two, at least
     // `ways`); 0 makes a cache that stores nothing. REQUIRES: crypto::init() has run.
@@ -57,9 +62,10 @@ private:
         std::uint64_t x[5], y[5];
     };
     [[nodiscard]] std::size_t set_of(const std::uint8_t pk[32]) const noexcept;
+    std::uint64_t next_random() noexcept;
 
     std::vector<slot> _slots;
-    std::vector<std::uint8_t> _used;  // per slot
+    std::vector<std::uint8_t> _used;  // per slot: 0 empty, 1 stored, 2 hit since stored
     std::size_t _set_mask = 0;
     std::uint8_t _hash_key[16];
     std::uint64_t _rnd;  // xorshift state for the replaced way

@@ -22,6 +22,8 @@
 #include "crypto/detail/pow_batch.h"
 #include "crypto/hash.h"
 #include "crypto/sign.h"
+#include "crypto/key_cache.h"
+#include "crypto/verify_queue.h"
 
 namespace {
 
@@ -155,6 +157,85 @@ void BM_VerifySingle_Libsodium(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_VerifySingle_Libsodium);
+
+// ------------------------------------------------------------- key cache
+
+// Hit rate of a shard's key cache (the verify_queue default size unless the
+// argument says otherwise) under a stream of announcing keys; reported as the
+// hit_rate counter. Each iteration replays the whole stream into a new cache.
+//   VsJs:      scripts/bench/vs-js.sh's ANNOUNCE mix: shoal-load --topics 1
+//              --keys 1000 signs record r with key r % 1000, so the keys cycle;
+//              200 000 announces (every key 200 times).
+//   Realistic: range(0) keys on this shard, each re-announcing every 10
+//              minutes at its own random phase with +-30 s of jitter, for one
+//              hour; the first ten minutes (cold) are not counted.
+void key_cache_replay(benchmark::State& state, const std::vector<std::uint32_t>& stream, std::size_t keys,
+                      std::size_t warm_from, std::size_t entries) {
+    std::vector<crypto::public_key> pk(keys);
+    base::prng rnd(11);
+    for (auto& k : pk) {
+        for (std::size_t i = 0; i < 32; ++i) k.data()[i] = static_cast<std::uint8_t>(rnd());
+    }
+    const cd::ge_p3 point = cd::ge_base();
+    double rate = 0;
+    for (auto _ : state) {
+        crypto::key_cache cache(entries);
+        std::size_t hits = 0;
+        for (std::size_t i = 0; i < stream.size(); ++i) {
+            cd::ge_p3 got;
+            const bool hit = cache.find(pk[stream[i]].data(), got);
+            if (!hit) cache.insert(pk[stream[i]].data(), point);
+            if (i >= warm_from && hit) ++hits;
+        }
+        rate = static_cast<double>(hits) / static_cast<double>(stream.size() - warm_from);
+    }
+    state.counters["hit_rate"] = rate;
+    state.counters["entries"] = static_cast<double>(crypto::key_cache(entries).capacity());
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(stream.size()));
+}
+
+std::size_t cache_entries(benchmark::State& state) {
+    return state.range(1) > 0 ? static_cast<std::size_t>(state.range(1)) : crypto::verify_queue_config{}.key_cache_entries;
+}
+
+void BM_KeyCache_VsJs(benchmark::State& state) {
+    if (!crypto::init()) std::abort();
+    constexpr std::size_t keys = 1000, announces = 200'000;
+    std::vector<std::uint32_t> stream(announces);
+    for (std::size_t r = 0; r < announces; ++r) stream[r] = static_cast<std::uint32_t>(r % keys);
+    key_cache_replay(state, stream, keys, 0, cache_entries(state));
+}
+BENCHMARK(BM_KeyCache_VsJs)->Args({0, 0})->Iterations(1);
+
+void BM_KeyCache_Realistic(benchmark::State& state) {
+    if (!crypto::init()) std::abort();
+    const auto keys = static_cast<std::size_t>(state.range(0));
+    constexpr double period = 600, jitter = 30, hours = 1;
+    base::prng rnd(13);
+    std::vector<std::pair<double, std::uint32_t>> events;
+    for (std::size_t k = 0; k < keys; ++k) {
+        const double phase = period * static_cast<double>(rnd.below(1'000'000)) / 1e6;
+        for (double t = phase; t < hours * 3600; t += period) {
+            const double j = jitter * (2 * static_cast<double>(rnd.below(1'000'000)) / 1e6 - 1);
+            events.emplace_back(t + j, static_cast<std::uint32_t>(k));
+        }
+    }
+    std::sort(events.begin(), events.end());
+    std::vector<std::uint32_t> stream;
+    std::size_t warm_from = 0;
+    for (const auto& [t, k] : events) {
+        if (t < period) warm_from = stream.size() + 1;
+        stream.push_back(k);
+    }
+    key_cache_replay(state, stream, keys, warm_from, cache_entries(state));
+}
+// Keys on one shard: 100 000 (one shard takes them all), 25 000 (four shards);
+// the default cache and a 131 072-entry one (14 MiB).
+BENCHMARK(BM_KeyCache_Realistic)
+    ->Args({100'000, 0})
+    ->Args({25'000, 0})
+    ->Args({100'000, 131'072})
+    ->Iterations(1);
 
 // ------------------------------------------------------------- kernels
 
