@@ -34,8 +34,9 @@ struct batch_options {
     // (msm_ifma) from this many candidates up; bisection always runs on the
     // portable MSM.
     std::size_t min_ifma_msm_items = 8;
-    // The same for the AVX2 backend and its four lanes (msm_avx2).
-    std::size_t min_avx2_msm_items = 8;
+    // The same for the AVX2 backend and its four lanes (msm_avx2): below 16
+    // the scalar Straus wins (BM_Msm_Avx2 against BM_Msm_Straus).
+    std::size_t min_avx2_msm_items = 16;
     // Decoded public keys to look up and fill (none when null).
     key_cache* keys = nullptr;
 };

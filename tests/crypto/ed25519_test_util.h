@@ -208,9 +208,10 @@ inline std::size_t check_against_libsodium(const std::vector<owned_case>& cases,
     return bad;
 }
 
-// The option sets every differential test runs: both field backends (IFMA only
-// when present), both multi-scalar multiplications, and the equation forced
-// even for a single item.
+// The option sets every differential test runs: every field backend this CPU
+// has (portable, AVX2, AVX-512 IFMA), each with both multi-scalar
+// multiplications and the equation forced even for a single item, and the
+// vector backends with their lanes MSM forced even for the smallest batches.
 inline std::vector<cd::batch_options> all_option_sets() {
     std::vector<cd::batch_options> v;
     for (auto be : cd::available_backends()) {
@@ -221,12 +222,21 @@ inline std::vector<cd::batch_options> all_option_sets() {
             o.min_equation_items = 1;
             v.push_back(o);
         }
+        if (be != cd::field_backend::portable) {
+            // The vector lanes even for the smallest batches.
+            cd::batch_options o;
+            o.backend = be;
+            o.min_equation_items = 1;
+            o.min_ifma_msm_items = 1;
+            o.min_avx2_msm_items = 1;
+            v.push_back(o);
+        }
     }
     return v;
 }
 
 inline std::string describe(const cd::batch_options& o) {
-    return std::string(cd::backend_name(o.backend)) + "/" +
+    return std::string(cd::backend_name(o.backend)) + (o.min_avx2_msm_items == 1 ? "/lanes-always" : "") + "/" +
            (o.msm == cd::msm_algorithm::automatic ? "automatic"
             : o.msm == cd::msm_algorithm::straus  ? "straus"
                                                   : "pippenger");
