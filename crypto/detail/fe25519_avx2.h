@@ -82,7 +82,7 @@ SHOAL_AVX2_INLINE v4 carry(__m256i h[10]) noexcept {
     return r;
 }
 
-// h = a * b. REQUIRES: limbs of a and b < 2^26 + 2^17 (any mul/sq/from_fe result).
+// h = a * b, carried. REQUIRES: a and b carried, or add/sub results (see vadd).
 SHOAL_AVX2_INLINE v4 mul(const v4& a, const v4& b) noexcept {
     const __m256i* f = a.l;
     const __m256i* g = b.l;
@@ -284,7 +284,7 @@ SHOAL_AVX2_INLINE v4 mul(const v4& a, const v4& b) noexcept {
     return carry(h);
 }
 
-// h = a^2. REQUIRES: as mul.
+// h = a^2, carried. REQUIRES: as mul.
 SHOAL_AVX2_INLINE v4 sq(const v4& a) noexcept {
     const __m256i* f = a.l;
     __m256i f2[10], f4[10], f19[10], h[10];

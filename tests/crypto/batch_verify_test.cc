@@ -1,7 +1,7 @@
 // Tests of crypto::verify_batch: RFC 8032 vectors, every class of edge case
 // libsodium 1.0.18 treats specially, and a differential run against
 // crypto_sign_verify_detached. Every verdict is compared with libsodium's, on
-// the portable and (when the CPU has it) the AVX-512 IFMA field arithmetic.
+// every field backend the CPU has (portable, AVX2, AVX-512 IFMA).
 #include "crypto/batch_verify.h"
 
 #include <gtest/gtest.h>

@@ -207,4 +207,33 @@ TEST_F(VerifyQueue, RandomScheduleMatchesLibsodium) {
     EXPECT_EQ(q.stats().items, cases.size());
 }
 
+// The queue keeps decoded keys across batches: the second batch signed with
+// the same keys finds them all, and its verdicts are still libsodium's.
+TEST_F(VerifyQueue, KeyCacheServesRepeatedKeysAcrossBatches) {
+    crypto::verify_queue q({.max_batch = 8, .max_delay = 1s});
+    std::vector<crypto::keypair> keys;
+    for (int i = 0; i < 8; ++i) keys.push_back(keypair_from_prng(rnd));
+    sink s;
+    std::vector<owned_case> all;
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t i = 0; i < 8; ++i) {
+            owned_case c;
+            c.msg = random_message(rnd, 50);
+            c.pk = keys[i].pk;
+            c.sig = crypto::sign(c.msg, keys[i].sk);
+            if (round == 1 && i == 5) mutate(c, rnd, mutation::sig_bit);
+            all.push_back(c);
+            const std::size_t cookie = all.size() - 1;
+            q.push(cookie, all[cookie].msg, all[cookie].pk, all[cookie].sig, t0, std::ref(s));
+        }
+    }
+    ASSERT_EQ(s.got.size(), 16u);
+    for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(s.got[i], libsodium(all[i])) << i;
+    EXPECT_EQ(q.stats().key_lookups, 16u);
+    EXPECT_EQ(q.stats().key_hits, 8u);  // every key of the second batch
+    crypto::verify_queue none({.max_batch = 8, .max_delay = 1s, .key_cache_entries = 0});
+    for (std::size_t i = 0; i < 8; ++i) none.push(100 + i, all[i].msg, all[i].pk, all[i].sig, t0, [](std::uint64_t, bool) {});
+    EXPECT_EQ(none.stats().key_lookups, 0u);
+}
+
 }  // namespace
