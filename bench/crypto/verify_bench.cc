@@ -37,28 +37,41 @@ struct pool {
     std::vector<crypto::verify_job> jobs;
 };
 
-const pool& signatures() {
-    static const pool p = [] {
-        if (!crypto::init()) std::abort();
-        pool out;
-        base::prng rnd(7);
-        out.msgs.resize(pool_size);
-        for (std::size_t i = 0; i < pool_size; ++i) {
-            auto& m = out.msgs[i];
-            m.resize(message_bytes);
-            for (auto& b : m) b = std::byte(static_cast<std::uint8_t>(rnd()));
+// Signatures under `keys` distinct keys (message i signed by key i % keys);
+// keys == 0: every signature has its own key.
+pool make_pool(std::size_t keys) {
+    if (!crypto::init()) std::abort();
+    pool out;
+    base::prng rnd(7);
+    std::vector<crypto::keypair> kps;
+    out.msgs.resize(pool_size);
+    for (std::size_t i = 0; i < pool_size; ++i) {
+        auto& m = out.msgs[i];
+        m.resize(message_bytes);
+        for (auto& b : m) b = std::byte(static_cast<std::uint8_t>(rnd()));
+        if (keys == 0 || kps.size() < keys) {
             std::array<std::uint8_t, 32> seed;
             for (auto& b : seed) b = static_cast<std::uint8_t>(rnd());
-            const auto kp = crypto::keypair_from_seed(crypto::seed(seed));
-            out.jobs.push_back(crypto::verify_job{m, kp.pk, crypto::sign(m, kp.sk)});
+            kps.push_back(crypto::keypair_from_seed(crypto::seed(seed)));
         }
-        return out;
-    }();
+        const auto& kp = kps[keys == 0 ? i : i % keys];
+        out.jobs.push_back(crypto::verify_job{m, kp.pk, crypto::sign(m, kp.sk)});
+    }
+    return out;
+}
+
+const pool& signatures() {
+    static const pool p = make_pool(0);
     return p;
 }
 
-void run_batches(benchmark::State& state, const cd::batch_options& opt) {
-    const auto& p = signatures();
+// The vs-js ANNOUNCE mix's keys: 1000 keys in turn.
+const pool& repeated_key_signatures() {
+    static const pool p = make_pool(1000);
+    return p;
+}
+
+void run_batches(benchmark::State& state, const cd::batch_options& opt, const pool& p = signatures()) {
     const auto n = static_cast<std::size_t>(state.range(0));
     std::unique_ptr<bool[]> ok(new bool[n]);
     if (!cd::backend_available(opt.backend)) {
@@ -98,6 +111,24 @@ void BM_VerifyBatch_Ifma(benchmark::State& state) { run_backend(state, cd::field
 BENCHMARK(BM_VerifyBatch_Portable)->Apply(batch_args);
 BENCHMARK(BM_VerifyBatch_Avx2)->Apply(batch_args);
 BENCHMARK(BM_VerifyBatch_Ifma)->Apply(batch_args);
+
+// With a shard's key cache (default size) on the vs-js key pattern (1000 keys
+// in turn, so after the first pass every key hits): what the cache saves.
+void run_cached(benchmark::State& state, cd::field_backend be) {
+    crypto::key_cache cache(crypto::verify_queue_config{}.key_cache_entries);
+    cd::batch_options o;
+    o.backend = be;
+    o.keys = &cache;
+    run_batches(state, o, repeated_key_signatures());
+    state.counters["key_hit_rate"] = static_cast<double>(cache.stats().hits) /
+                                     static_cast<double>(std::max<std::uint64_t>(cache.stats().lookups, 1));
+}
+void BM_VerifyBatch_KeyCache_Portable(benchmark::State& state) { run_cached(state, cd::field_backend::portable); }
+void BM_VerifyBatch_KeyCache_Avx2(benchmark::State& state) { run_cached(state, cd::field_backend::avx2); }
+void BM_VerifyBatch_KeyCache_Ifma(benchmark::State& state) { run_cached(state, cd::field_backend::avx512ifma); }
+BENCHMARK(BM_VerifyBatch_KeyCache_Portable)->Arg(64);
+BENCHMARK(BM_VerifyBatch_KeyCache_Avx2)->Arg(64);
+BENCHMARK(BM_VerifyBatch_KeyCache_Ifma)->Arg(64);
 
 void BM_VerifyBatch_PortableStraus(benchmark::State& state) {
     cd::batch_options o;
