@@ -13,9 +13,11 @@
 // could differ; then one random linear combination
 //     [8] ( -(sum z_i s_i) B + sum z_i R_i + sum (z_i h_i) A_i ) == identity
 // with 128-bit z_i from libsodium's CSPRNG, checked by one multi-scalar
-// multiplication (eight AVX-512 IFMA lanes when the CPU has them, Straus or
-// Pippenger otherwise). If it fails, a search over sub-batches (eight-way on the
-// lanes, bisection otherwise) finds the bad items and libsodium settles them.
+// multiplication (eight AVX-512 IFMA lanes or four AVX2 lanes when the CPU has
+// them, Straus or Pippenger otherwise). If it fails, a search over sub-batches
+// (eight- or four-way on the lanes, bisection otherwise) finds the bad items and
+// libsodium settles them. A caller's key_cache (crypto/key_cache.h) saves
+// decoding public keys it has seen.
 //
 // Inputs are public: nothing here is constant-time.
 // Thread safety: verify_batch is reentrant and may run on any shard at once
