@@ -266,6 +266,8 @@ crypto::verify_queue_stats node_service::verify_totals() const noexcept {
         sum.fallbacks += v->fallbacks;
         sum.accepted += v->accepted;
         sum.rejected += v->rejected;
+        sum.key_lookups += v->key_lookups;
+        sum.key_hits += v->key_hits;
     }
     return sum;
 }

@@ -285,9 +285,10 @@ int main(int argc, char** argv) {
     spdlog::info("stopped: {}", status_line(s));
     spdlog::info("counters: {}", counters_line(s));
     if (auto v = s.verify_totals(); v.items) {
-        spdlog::info("signatures: {} checked in {} batches (mean {:.1f}), {} alone, {} batches needed a search", v.items,
+        spdlog::info("signatures: {} checked in {} batches (mean {:.1f}), {} alone, {} batches needed a search, "
+                     "key cache {} hits of {}", v.items,
                      v.batches, v.batches ? static_cast<double>(v.items - v.single_items) / static_cast<double>(v.batches) : 0.0,
-                     v.single_items, v.fallbacks);
+                     v.single_items, v.fallbacks, v.key_hits, v.key_lookups);
     }
     return 0;
 }
