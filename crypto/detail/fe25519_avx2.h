@@ -42,6 +42,14 @@ SHOAL_AVX2_INLINE __m256i add(__m256i a, __m256i b) noexcept { return _mm256_add
 // the other operand read from memory). Without it GCC 12 computes all the
 // products first and spills them, which measured about twice as slow.
 SHOAL_AVX2_INLINE void pin(__m256i& v) noexcept { asm("" : "+x"(v)); }
+// Puts the scaled copies of the operands in memory before the products start,
+// so that they are read as memory operands instead of competing with the ten
+// accumulators for the sixteen registers. Used in mul (the point formulas:
+// a third fewer stack moves there); the squaring measured faster without it.
+SHOAL_AVX2_INLINE void spill(const __m256i* a, const __m256i* b) noexcept {
+    asm volatile("" : : "r"(a), "r"(b) : "memory");
+}
+
 SHOAL_AVX2_INLINE __m256i m(__m256i a, __m256i b) noexcept { return _mm256_mul_epu32(a, b); }
 // a * 19 for any lane value (shifts and adds).
 SHOAL_AVX2_INLINE __m256i times19(__m256i a) noexcept {
@@ -91,6 +99,7 @@ SHOAL_AVX2_INLINE v4 mul(const v4& a, const v4& b) noexcept {
     for (int i = 1; i < 10; i += 2) f2[i] = _mm256_slli_epi64(f[i], 1);
 #pragma GCC unroll 10
     for (int i = 1; i < 10; ++i) g19[i] = times19_small(g[i]);
+    spill(f2, g19);
     h[0] = m(f[0], g[0]);
     h[1] = m(f[0], g[1]);
     h[2] = m(f[0], g[2]);
