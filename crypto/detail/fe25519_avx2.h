@@ -40,7 +40,7 @@ SHOAL_AVX2_INLINE __m256i add(__m256i a, __m256i b) noexcept { return _mm256_add
 // An empty asm that makes the compiler treat v as rewritten: it keeps the
 // row-by-row accumulation order of mul and sq (ten accumulators in registers,
 // the other operand read from memory). Without it GCC 12 computes all the
-// products first and spills them, which measured about twice as slow.
+// products first and spills them, which measured about 1.2x slower.
 SHOAL_AVX2_INLINE void pin(__m256i& v) noexcept { asm("" : "+x"(v)); }
 // Puts the scaled copies of the operands in memory before the products start,
 // so that they are read as memory operands instead of competing with the ten
