@@ -208,7 +208,7 @@ void node::on_response(std::span<const std::byte> bytes, const base::endpoint& f
     // The table learns from the response before the request's owner sees it
     // (a liveness check compares "heard since" against it).
     node_from_network(expected_socket(socket), from, from_id, res->to);
-    _rpc.complete(slot, *res, from, from_id, _now);
+    _rpc.complete(slot, *res, from, from_id, socket, _now);
 }
 
 void node::handle_internal(const incoming& in) noexcept {

@@ -334,7 +334,9 @@ void node::update_network_state(bool only_firewall, std::function<void(bool)> do
 // The firewall test (docs/protocol.md §2.10): PING_NAT, carrying our server port, to up
 // to 5 recent nodes (topped up from the bootstrap list). A reply reaches us
 // only if that port accepts unsolicited datagrams: it is sent to the server
-// socket while our request left from the client socket.
+// socket while our request left from the client socket. So only replies that
+// arrived on the server socket count: one sent back to the client socket
+// (where the NAT lets it through) proves nothing, whatever its `to` says.
 void node::check_if_firewalled(std::function<void(bool firewalled, nat_sampler)> done) noexcept {
     std::vector<base::endpoint> nodes;
     for (std::uint32_t s = _table.latest(); s != no_slot && nodes.size() < 5; s = _table.at(s).prev) {
@@ -360,7 +362,7 @@ void node::check_if_firewalled(std::function<void(bool firewalled, nat_sampler)>
     st->done = std::move(done);
     for (const auto& n : nodes) {
         send_ping(n, [this, st](bool ok, const rpc_reply* r) {
-            if (ok && r && r->res.to.is_v4()) {
+            if (ok && r && r->socket == 0 && r->res.to.is_v4()) {
                 ++st->count;
                 st->sampler.add(r->res.to);
             }

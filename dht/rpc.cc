@@ -123,7 +123,7 @@ std::uint32_t rpc::match(const response_view& res, const base::endpoint& from) c
 }
 
 void rpc::complete(std::uint32_t slot, const response_view& res, const base::endpoint& from,
-                   std::optional<node_id> from_id, base::mono_time now) noexcept {
+                   std::optional<node_id> from_id, std::uint16_t socket, base::mono_time now) noexcept {
     entry& e = _slots[slot];
     if (!e.active) return;
     ++_stats.responses;
@@ -131,7 +131,7 @@ void rpc::complete(std::uint32_t slot, const response_view& res, const base::end
     std::uint64_t cookie = e.cookie;
     auto rtt = now - e.first_sent;
     finish(slot);
-    if (c) c->on_reply(cookie, rpc_reply{res, from, from_id, rtt});
+    if (c) c->on_reply(cookie, rpc_reply{res, from, from_id, rtt, socket});
 }
 
 void rpc::on_timeout(std::uint64_t payload, base::mono_time now) noexcept {

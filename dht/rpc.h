@@ -56,6 +56,7 @@ struct rpc_reply {
     base::endpoint from;
     std::optional<node_id> from_id;  // validated against `from`
     base::nanoseconds rtt;
+    std::uint16_t socket = 0;  // the local socket it arrived on (0: the server socket)
 };
 
 enum class rpc_fail : std::uint8_t { timeout, cancelled };
@@ -95,7 +96,7 @@ public:
     [[nodiscard]] std::uint32_t match(const response_view& res, const base::endpoint& from) const noexcept;
     // Completes the matched request and calls its client.
     void complete(std::uint32_t slot, const response_view& res, const base::endpoint& from,
-                  std::optional<node_id> from_id, base::mono_time now) noexcept;
+                  std::optional<node_id> from_id, std::uint16_t socket, base::mono_time now) noexcept;
 
     // A retransmit timer fired: `payload` is the payload of a
     // timer_kind::rpc cookie (dht/detail/timer_cookie.h) this rpc armed.

@@ -274,6 +274,54 @@ TEST(NodeTids, AreUnpredictableAndKeyedBySecret) {
     }
 }
 
+// The firewall test counts a PING_NAT reply only when it reached the server
+// socket. A peer that answers to the client socket instead (where the NAT lets
+// it in), with a `to` naming our server port, must not make a firewalled node
+// persistent; the same replies on the server socket do.
+TEST(NodeFirewall, OnlyRepliesThatReachTheServerSocketPassTheTest) {
+    const base::endpoint seen = *base::endpoint::parse("10.9.9.9:40000");  // our client socket, as peers see it
+    std::vector<base::endpoint> peers;
+    for (std::uint8_t i = 1; i <= 6; ++i) peers.push_back(base::endpoint::v4(10, 5, 0, i, 49737));
+    for (bool honest : {true, false}) {
+        SCOPED_TRACE(honest ? "replies on the server socket" : "replies on the client socket");
+        capture host;
+        dht::node_config cfg;
+        cfg.mode = dht::persistence::at_bootstrap;
+        cfg.bootstrap = {peers[0]};
+        cfg.client_socket = true;
+        cfg.server_port = 10001;
+        dht::node n(cfg, host, t0);
+        n.start(t0);
+        base::mono_time now = t0;
+        int nat_replies = 0;
+        for (int step = 0; step < 400; ++step) {
+            const auto out = std::move(host.out);
+            host.out.clear();
+            for (const auto& s : out) {
+                auto q = dht::decode_request(s.bytes);
+                if (!q) continue;
+                const bool nat = q->internal && q->command == static_cast<std::uint64_t>(dht::internal_cmd::ping_nat);
+                dht::response_out r;
+                r.tid = q->tid;
+                r.to = nat ? seen.with_port(cfg.server_port) : seen;  // what a PING_NAT reply claims
+                const auto id = dht::id_of(s.to);
+                r.id = &id;
+                r.closer = peers;
+                std::array<std::byte, 2048> buf;
+                const auto len = dht::encode_response(buf, r);
+                const std::uint16_t socket = nat ? (honest ? 0 : 1) : s.socket;
+                nat_replies += nat;
+                n.on_datagram(std::span(buf).first(len), s.to, socket, now);
+            }
+            now += 50ms;
+            n.on_timer(now);
+        }
+        EXPECT_GT(nat_replies, 0) << "the node ran the firewall test";
+        EXPECT_EQ(n.persistent(), honest);
+        EXPECT_EQ(n.firewalled(), !honest);
+    }
+}
+
 // A secondary shard learns the primary's identity even when every identity
 // message was lost to a full ring: the primary resends at its next tick, and
 // every full table sync carries the identity too.
