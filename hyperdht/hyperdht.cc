@@ -16,7 +16,7 @@ const char* hctr_name(hctr c) noexcept {
         "immutable_put", "immutable_get", "handshake_from_client", "handshake_from_relay", "handshake_from_server",
         "holepunch_from_client", "holepunch_from_server", "forwarded_to_owner", "drop_no_target",
         "drop_no_token", "drop_bad_value", "drop_bad_signature", "drop_unknown_refresh", "drop_not_persistent",
-        "drop_relay_no_route", "drop_relay_rate_limited", "drop_relay_destination", "drop_forward_ring_full",
+        "drop_relay_no_route", "drop_relay_rate_limited", "drop_relay_destination", "drop_relay_wrong_mode", "drop_forward_ring_full",
         "drop_plugin", "seq_reused", "seq_too_low", "store_full", "verify_deferred", "bump_ignored"};
     return names[static_cast<std::size_t>(c)];
 }
@@ -568,7 +568,7 @@ void hyperdht::handshake(const incoming& in) noexcept {
             _node.reply(in, {.value = value, .token = false, .closer = false, .to = *hs->peer_address});
             return;
         }
-        default: bump(hctr::drop_bad_value); return;
+        default: bump(hctr::drop_relay_wrong_mode); return;  // FROM_SECOND_RELAY and REPLY are for the peers
     }
 }
 
@@ -605,8 +605,9 @@ void hyperdht::holepunch(const incoming& in) noexcept {
             return;
         }
         default:
-            // FROM_RELAY is for the server itself; an infrastructure node drops it.
-            bump(hctr::drop_relay_no_route);
+            // FROM_RELAY is for the server itself, FROM_SECOND_RELAY and REPLY for
+            // the peers; an infrastructure node drops them.
+            bump(hctr::drop_relay_wrong_mode);
             return;
     }
 }

@@ -68,6 +68,7 @@ enum class hctr : std::uint8_t {
     drop_relay_no_route,    // nowhere to forward a handshake/holepunch
     drop_relay_rate_limited,
     drop_relay_destination, // a relay or redirect to an address outside the node's reach (docs/wire_format.md)
+    drop_relay_wrong_mode,  // a valid mode only a server or client acts on (FROM_SECOND_RELAY, REPLY, holepunch FROM_RELAY)
     drop_forward_ring_full, // the owning shard's ring was full: the request is lost (the client retries)
     drop_plugin,            // no plugin registered
     seq_reused,

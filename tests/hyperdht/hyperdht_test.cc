@@ -399,6 +399,17 @@ TEST_F(fixture, AnEphemeralNodeRefusesStorageButStillRelays) {
     EXPECT_EQ(host.out[0].to, client_addr);
 }
 
+// Every counter has a name, and no two share one (the names are an array
+// beside the enum, so a counter added to one alone would print as null).
+TEST(HyperdhtCounters, EveryCounterHasItsOwnName) {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < dht::hctr_count; ++i) {
+        const char* name = dht::hctr_name(static_cast<dht::hctr>(i));
+        ASSERT_NE(name, nullptr) << i;
+        EXPECT_TRUE(names.insert(name).second) << name;
+    }
+}
+
 // A bump is a wall-clock time (ms) and only rises; one beyond a minute of
 // drift is ignored, u64 values past 2^63 included (they once read as negative).
 TEST_F(fixture, ABumpCannotBePinnedInTheFuture) {
@@ -440,6 +451,17 @@ TEST_F(fixture, OutOfRangeModesAreDroppedNotTruncated) {
         EXPECT_FALSE(relayed_to(h::command::peer_holepunch, hp, server_addr)) << mode;
     }
     EXPECT_EQ(app->count(dht::hctr::drop_bad_value), 10u);
+    EXPECT_EQ(app->count(dht::hctr::drop_relay_wrong_mode), 0u);
+    // Valid modes that only the peers act on are dropped under one reason on both commands.
+    for (std::uint64_t mode : {2ull, 3ull, 4ull}) {
+        if (mode != 2) {
+            const auto hs = h::encode_handshake(mode, std::vector<std::byte>(6), client_addr, std::nullopt);
+            EXPECT_FALSE(relayed_to(h::command::peer_handshake, hs, client_addr)) << mode;
+        }
+        const auto hp = h::encode_holepunch(mode, 1, std::vector<std::byte>(4), client_addr);
+        EXPECT_FALSE(relayed_to(h::command::peer_holepunch, hp, server_addr)) << mode;
+    }
+    EXPECT_EQ(app->count(dht::hctr::drop_relay_wrong_mode), 5u);
     // In range, the same requests are relayed.
     const auto hs = h::encode_handshake(0, std::vector<std::byte>(6), std::nullopt, std::nullopt);
     EXPECT_EQ(relayed_to(h::command::peer_handshake, hs, client_addr), server_addr);
