@@ -249,6 +249,7 @@ private:
     void check_if_firewalled(std::function<void(bool firewalled, nat_sampler)> done) noexcept;
     void become(const node_id& id, bool persistent) noexcept;
     void broadcast_identity() noexcept;
+    void send_identity() noexcept;
     [[nodiscard]] std::array<std::byte, 33> identity_message() const noexcept;
     void apply_identity(std::span<const std::byte> payload) noexcept;
     void broadcast_table(std::uint32_t type, const base::endpoint& addr) noexcept;

@@ -174,7 +174,7 @@ void node::on_tick() noexcept {
     _last_tick = _now;
     _down_hints_this_tick = 0;
     _reported.clear();
-    if (primary() && _identity_resend) broadcast_identity();  // a ring was full last time
+    if (primary() && _identity_resend) send_identity();  // a ring was full last time
     if (!primary() || !_bootstrapped) return;
     if (adaptive() && _ephemeral && --_stable_ticks <= 0) {
         auto host = _nat.address();

@@ -45,12 +45,18 @@ std::array<std::byte, 33> node::identity_message() const noexcept {
 
 void node::broadcast_identity() noexcept {
     if (!primary() || _cfg.shards < 2) return;
+    send_identity();
+    sync_replicas();
+}
+
+// The identity alone (33 bytes a shard): what the tick resends while a ring
+// refused it, without a full table sync that would add to the back-pressure.
+void node::send_identity() noexcept {
     const auto b = identity_message();
     _identity_resend = false;
     for (std::uint16_t s = 1; s < _cfg.shards; ++s) {
         if (!post(s, msg_identity, b)) _identity_resend = true;  // again at the next tick
     }
-    sync_replicas();
 }
 
 void node::apply_identity(std::span<const std::byte> payload) noexcept {
