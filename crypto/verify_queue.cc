@@ -24,22 +24,22 @@ bool verify_queue::deadline_passed(base::mono_time now) const noexcept {
 }
 
 void verify_queue::record(std::uint64_t cookie, bool ok) noexcept {
-    ++(ok ? _stats.accepted : _stats.rejected);
+    _stats.inc(ok ? verify_ctr::accepted : verify_ctr::rejected);
     _verdicts.push_back(verdict{cookie, ok});
 }
 
 void verify_queue::count_batch(std::size_t size) noexcept {
-    ++_stats.batches;
+    _stats.inc(verify_ctr::batches);
     const std::size_t bucket = std::bit_width(size) - 1;  // size >= 1 (bit_width is int or size_t by library version)
-    ++_stats.batch_size_hist[std::min(bucket, verify_queue_stats::hist_buckets - 1)];
+    _stats.inc(size_bucket(bucket));
 }
 
 void verify_queue::enqueue(std::uint64_t cookie, std::span<const std::byte> msg, const public_key& pk,
                            const signature& sig, base::mono_time now) noexcept {
-    ++_stats.items;
+    _stats.inc(verify_ctr::items);
     if (msg.size() > _cfg.max_message_bytes) {
         // Not worth holding (and the arena stays small): verify it now, alone.
-        ++_stats.single_items;
+        _stats.inc(verify_ctr::single_items);
         record(cookie, crypto::verify(sig, msg, pk));
     } else {
         if (_pending.empty()) _oldest = now;
@@ -54,12 +54,12 @@ void verify_queue::enqueue(std::uint64_t cookie, std::span<const std::byte> msg,
 }
 
 void verify_queue::flush_now(flush_reason why) noexcept {
-    ++(why == flush_reason::full       ? _stats.flush_full
-       : why == flush_reason::deadline ? _stats.flush_deadline
-                                       : _stats.flush_forced);
+    _stats.inc(why == flush_reason::full       ? verify_ctr::flush_full
+               : why == flush_reason::deadline ? verify_ctr::flush_deadline
+                                               : verify_ctr::flush_forced);
     if (_cfg.single) {
         for (const pending_check& c : _pending) {
-            ++_stats.single_items;
+            _stats.inc(verify_ctr::single_items);
             record(c.cookie, crypto::verify(c.sig, std::span(_arena).subspan(c.msg_offset, c.msg_size), c.pk));
         }
     } else {
@@ -69,10 +69,10 @@ void verify_queue::flush_now(flush_reason why) noexcept {
         }
         const std::uint64_t lookups = _keys.stats().lookups;
         const batch_summary sum = verify_batch(_jobs, std::span<bool>(_ok.get(), _jobs.size()), _keys);
-        _stats.key_lookups += _keys.stats().lookups - lookups;
-        _stats.key_hits += sum.key_cache_hits;
+        _stats.inc(verify_ctr::key_lookups, _keys.stats().lookups - lookups);
+        _stats.inc(verify_ctr::key_hits, sum.key_cache_hits);
         count_batch(_jobs.size());
-        if (sum.fell_back) ++_stats.fallbacks;
+        if (sum.fell_back) _stats.inc(verify_ctr::fallbacks);
         for (std::size_t i = 0; i < _pending.size(); ++i) record(_pending[i].cookie, _ok[i]);
     }
     _pending.clear();

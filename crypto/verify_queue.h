@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/metrics.h"
 #include "base/time.h"
 #include "crypto/batch_verify.h"
 #include "crypto/key_cache.h"
@@ -47,22 +48,76 @@ struct verify_queue_config {
     std::size_t key_cache_entries = 16384;
 };
 
-struct verify_queue_stats {
-    static constexpr std::size_t hist_buckets = 10;
-    std::uint64_t items = 0;           // checks pushed
-    std::uint64_t accepted = 0;
-    std::uint64_t rejected = 0;
-    std::uint64_t batches = 0;         // verify_batch calls
-    std::uint64_t single_items = 0;    // checks verified alone (single mode, oversized messages)
-    std::uint64_t fallbacks = 0;       // batches whose equation failed, so bisection ran
-    std::uint64_t flush_full = 0;      // flushes because max_batch was reached
-    std::uint64_t flush_deadline = 0;  // flushes because max_delay passed
-    std::uint64_t flush_forced = 0;    // flush() calls that found work
-    std::uint64_t key_lookups = 0;     // public keys looked up in the key cache (batched checks)
-    std::uint64_t key_hits = 0;        // ... and found there
-    // Sizes of verify_batch calls: bucket b counts sizes in [2^b, 2^(b+1)), the last bucket everything above.
-    std::array<std::uint64_t, hist_buckets> batch_size_hist{};
+// What a verify_queue counts (base/metrics.h): plain integers, its shard's alone.
+enum class verify_ctr : std::uint8_t {
+    items,           // checks pushed
+    accepted,
+    rejected,
+    batches,         // verify_batch calls
+    single_items,    // checks verified alone (single mode, oversized messages)
+    fallbacks,       // batches whose equation failed, so bisection ran
+    flush_full,      // flushes because max_batch was reached
+    flush_deadline,  // flushes because max_delay passed
+    flush_forced,    // flush() calls that found work
+    key_lookups,     // public keys looked up in the key cache (batched checks)
+    key_hits,        // ... and found there
+    // Sizes of verify_batch calls: one bucket per power of two, [2^b, 2^(b+1)),
+    // the last one everything from 512 up (size_bucket(b) names bucket b).
+    batch_size_1,
+    batch_size_2,
+    batch_size_4,
+    batch_size_8,
+    batch_size_16,
+    batch_size_32,
+    batch_size_64,
+    batch_size_128,
+    batch_size_256,
+    batch_size_512,
+    count_
 };
+inline constexpr std::size_t batch_size_buckets = 10;
+[[nodiscard]] constexpr verify_ctr size_bucket(std::size_t b) noexcept {
+    return static_cast<verify_ctr>(static_cast<std::size_t>(verify_ctr::batch_size_1) +
+                                   (b < batch_size_buckets ? b : batch_size_buckets - 1));
+}
+
+namespace detail {
+using base::metrics::kind;
+inline constexpr std::string_view flushes_help = "Batches the verify queue started, by what started them.";
+inline constexpr std::string_view sizes_help =
+    "Batch verifications by batch size, in power-of-two buckets named by their smallest size.";
+inline constexpr std::array<base::metrics::def, static_cast<std::size_t>(verify_ctr::count_)> verify_ctr_defs{{
+    {"verify_items", "shoal_verify_signatures_total", kind::counter, "Signature checks pushed to the verify queue."},
+    {"verify_accepted", "shoal_verify_accepted_total", kind::counter, "Signatures found valid."},
+    {"verify_rejected", "shoal_verify_rejected_total", kind::counter, "Signatures found invalid."},
+    {"verify_batches", "shoal_verify_batches_total", kind::counter, "Batch verifications run."},
+    {"verify_single_items", "shoal_verify_single_total", kind::counter,
+     "Signatures checked alone (single mode or an oversized message)."},
+    {"verify_fallbacks", "shoal_verify_fallbacks_total", kind::counter,
+     "Batches whose combined equation failed, so the bad signatures were searched for."},
+    {"verify_flush_full", "shoal_verify_flushes_total", kind::counter, flushes_help, {"reason", "full"}},
+    {"verify_flush_deadline", "shoal_verify_flushes_total", kind::counter, flushes_help, {"reason", "deadline"}},
+    {"verify_flush_forced", "shoal_verify_flushes_total", kind::counter, flushes_help, {"reason", "forced"}},
+    {"verify_key_lookups", "shoal_verify_key_lookups_total", kind::counter,
+     "Public keys looked up in the decoded-key cache."},
+    {"verify_key_hits", "shoal_verify_key_hits_total", kind::counter, "Public keys found in the decoded-key cache."},
+    {"verify_batch_size_1", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "1"}},
+    {"verify_batch_size_2", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "2"}},
+    {"verify_batch_size_4", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "4"}},
+    {"verify_batch_size_8", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "8"}},
+    {"verify_batch_size_16", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "16"}},
+    {"verify_batch_size_32", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "32"}},
+    {"verify_batch_size_64", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "64"}},
+    {"verify_batch_size_128", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "128"}},
+    {"verify_batch_size_256", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "256"}},
+    {"verify_batch_size_512", "shoal_verify_batch_sizes_total", kind::counter, sizes_help, {"size_from", "512"}},
+}};
+}  // namespace detail
+[[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(verify_ctr) noexcept {
+    return detail::verify_ctr_defs;
+}
+
+using verify_queue_stats = base::metrics::counter_set<verify_ctr>;
 
 class verify_queue {
 public:

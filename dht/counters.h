@@ -1,11 +1,14 @@
-// dht/counters.h -- what a node counts: one counter per event and per drop
-// reason. Single writer (the node's shard), readable from any thread.
+// dht/counters.h -- what dht-rpc counts: one metric per event and per drop
+// reason, declared in base::metrics terms (base/metrics.h). Counted in plain
+// integers by the node's shard; other threads read the engine's published copy.
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+
+#include "base/metrics.h"
 
 namespace dht {
 
@@ -44,20 +47,88 @@ enum class ctr : std::uint8_t {
     count_
 };
 inline constexpr std::size_t ctr_count = static_cast<std::size_t>(ctr::count_);
-[[nodiscard]] const char* ctr_name(ctr c) noexcept;
 
-class counters {
-public:
-    void inc(ctr c, std::uint64_t n = 1) noexcept {
-        auto& v = _c[static_cast<std::size_t>(c)];
-        v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    }
-    [[nodiscard]] std::uint64_t get(ctr c) const noexcept {
-        return _c[static_cast<std::size_t>(c)].load(std::memory_order_relaxed);
-    }
+namespace detail {
+using base::metrics::kind;
+inline constexpr std::string_view dropped_datagrams_help = "dht-rpc datagrams dropped before any command ran, by reason.";
+inline constexpr std::string_view dropped_requests_help = "dht-rpc requests dropped by their command's checks, by reason.";
+inline constexpr std::string_view requests_help = "dht-rpc requests served, by command.";
+inline constexpr std::array<base::metrics::def, ctr_count> ctr_defs{{
+    {"rx_requests", "shoal_dht_received_requests_total", kind::counter, "dht-rpc requests that decoded."},
+    {"rx_responses", "shoal_dht_received_responses_total", kind::counter, "dht-rpc responses that decoded."},
+    {"drop_too_short", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help, {"reason", "too_short"}},
+    {"drop_too_long", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help, {"reason", "too_long"}},
+    {"drop_bad_type", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help, {"reason", "bad_type"}},
+    {"drop_truncated", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help, {"reason", "truncated"}},
+    {"drop_bad_field", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help, {"reason", "bad_field"}},
+    {"drop_unmatched_response", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help,
+     {"reason", "unmatched_response"}},
+    {"drop_not_ipv4", "shoal_dht_dropped_datagrams_total", kind::counter, dropped_datagrams_help, {"reason", "not_ipv4"}},
+    {"id_mismatch", "shoal_dht_id_mismatches_total", kind::counter,
+     "Messages whose id was not the hash of their source address (treated as id-less)."},
+    {"token_invalid", "shoal_dht_invalid_tokens_total", kind::counter,
+     "Requests whose token was wrong or stale (answered with error 2 and a fresh token)."},
+    {"cmd_ping", "shoal_dht_requests_total", kind::counter, requests_help, {"command", "ping"}},
+    {"cmd_ping_nat", "shoal_dht_requests_total", kind::counter, requests_help, {"command", "ping_nat"}},
+    {"cmd_find_node", "shoal_dht_requests_total", kind::counter, requests_help, {"command", "find_node"}},
+    {"cmd_down_hint", "shoal_dht_requests_total", kind::counter, requests_help, {"command", "down_hint"}},
+    {"cmd_delayed_ping", "shoal_dht_requests_total", kind::counter, requests_help, {"command", "delayed_ping"}},
+    {"drop_ping_nat_bad_value", "shoal_dht_dropped_requests_total", kind::counter, dropped_requests_help,
+     {"reason", "ping_nat_bad_value"}},
+    {"drop_find_node_no_target", "shoal_dht_dropped_requests_total", kind::counter, dropped_requests_help,
+     {"reason", "find_node_no_target"}},
+    {"drop_down_hint_bad_value", "shoal_dht_dropped_requests_total", kind::counter, dropped_requests_help,
+     {"reason", "down_hint_bad_value"}},
+    {"drop_delayed_ping_bad_value", "shoal_dht_dropped_requests_total", kind::counter, dropped_requests_help,
+     {"reason", "delayed_ping_bad_value"}},
+    {"drop_delayed_ping_overload", "shoal_dht_dropped_requests_total", kind::counter, dropped_requests_help,
+     {"reason", "delayed_ping_overload"}},
+    {"unknown_command", "shoal_dht_unknown_commands_total", kind::counter,
+     "Requests for a command this node does not serve (answered with error 1)."},
+    {"app_requests", "shoal_dht_app_requests_total", kind::counter,
+     "Requests handed to the application layer (HyperDHT)."},
+    {"tx_replies", "shoal_dht_sent_replies_total", kind::counter, "dht-rpc responses sent."},
+    {"tx_requests", "shoal_dht_sent_requests_total", kind::counter, "dht-rpc requests sent (first tries)."},
+    {"table_added", "shoal_dht_table_added_total", kind::counter, "Nodes added to the routing table."},
+    {"table_removed", "shoal_dht_table_removed_total", kind::counter, "Nodes removed from the routing table."},
+    {"down_hints_sent", "shoal_dht_down_hints_sent_total", kind::counter, "DOWN_HINT requests sent."},
+    {"down_hints_suppressed", "shoal_dht_down_hints_suppressed_total", kind::counter,
+     "DOWN_HINTs not sent because the per-tick budget was spent."},
+    {"shard_messages_out", "shoal_dht_shard_messages_sent_total", kind::counter,
+     "State messages posted to other shards (table, identity, reports)."},
+    {"shard_messages_dropped", "shoal_dht_shard_messages_dropped_total", kind::counter,
+     "State messages lost to a full ring (identity and table are resent)."},
+}};
+}  // namespace detail
 
-private:
-    std::array<std::atomic<std::uint64_t>, ctr_count> _c{};
+[[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(ctr) noexcept { return detail::ctr_defs; }
+[[nodiscard]] inline const char* ctr_name(ctr c) noexcept {
+    return c < ctr::count_ ? detail::ctr_defs[static_cast<std::size_t>(c)].name.data() : "unknown";
+}
+
+// A node's counters: plain integers, its shard's alone.
+using counters = base::metrics::counter_set<ctr>;
+
+// What the outgoing-request engine (dht/rpc.h) counts.
+enum class rpc_ctr : std::uint8_t {
+    sent,       // first transmissions
+    retries,    // retransmissions after a silent interval
+    responses,  // requests answered
+    timeouts,   // requests that ran out of tries
+    queued,     // requests that waited for the congestion window
+    count_
 };
+
+namespace detail {
+inline constexpr std::array<base::metrics::def, static_cast<std::size_t>(rpc_ctr::count_)> rpc_ctr_defs{{
+    {"rpc_sent", "shoal_dht_rpc_sent_total", kind::counter, "Outgoing dht-rpc requests sent (first tries)."},
+    {"rpc_retries", "shoal_dht_rpc_retries_total", kind::counter, "Outgoing dht-rpc requests sent again."},
+    {"rpc_responses", "shoal_dht_rpc_responses_total", kind::counter, "Outgoing dht-rpc requests answered."},
+    {"rpc_timeouts", "shoal_dht_rpc_timeouts_total", kind::counter, "Outgoing dht-rpc requests that were never answered."},
+    {"rpc_queued", "shoal_dht_rpc_queued_total", kind::counter,
+     "Outgoing dht-rpc requests that waited for the congestion window."},
+}};
+}  // namespace detail
+[[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(rpc_ctr) noexcept { return detail::rpc_ctr_defs; }
 
 }  // namespace dht

@@ -13,44 +13,6 @@ namespace dht {
 
 using namespace detail;
 
-const char* ctr_name(ctr c) noexcept {
-    switch (c) {
-        case ctr::rx_requests: return "rx_requests";
-        case ctr::rx_responses: return "rx_responses";
-        case ctr::drop_too_short: return "drop_too_short";
-        case ctr::drop_too_long: return "drop_too_long";
-        case ctr::drop_bad_type: return "drop_bad_type";
-        case ctr::drop_truncated: return "drop_truncated";
-        case ctr::drop_bad_field: return "drop_bad_field";
-        case ctr::drop_unmatched_response: return "drop_unmatched_response";
-        case ctr::drop_not_ipv4: return "drop_not_ipv4";
-        case ctr::id_mismatch: return "id_mismatch";
-        case ctr::token_invalid: return "token_invalid";
-        case ctr::cmd_ping: return "cmd_ping";
-        case ctr::cmd_ping_nat: return "cmd_ping_nat";
-        case ctr::cmd_find_node: return "cmd_find_node";
-        case ctr::cmd_down_hint: return "cmd_down_hint";
-        case ctr::cmd_delayed_ping: return "cmd_delayed_ping";
-        case ctr::drop_ping_nat_bad_value: return "drop_ping_nat_bad_value";
-        case ctr::drop_find_node_no_target: return "drop_find_node_no_target";
-        case ctr::drop_down_hint_bad_value: return "drop_down_hint_bad_value";
-        case ctr::drop_delayed_ping_bad_value: return "drop_delayed_ping_bad_value";
-        case ctr::drop_delayed_ping_overload: return "drop_delayed_ping_overload";
-        case ctr::unknown_command: return "unknown_command";
-        case ctr::app_requests: return "app_requests";
-        case ctr::tx_replies: return "tx_replies";
-        case ctr::tx_requests: return "tx_requests";
-        case ctr::table_added: return "table_added";
-        case ctr::table_removed: return "table_removed";
-        case ctr::down_hints_sent: return "down_hints_sent";
-        case ctr::down_hints_suppressed: return "down_hints_suppressed";
-        case ctr::shard_messages_out: return "shard_messages_out";
-        case ctr::shard_messages_dropped: return "shard_messages_dropped";
-        case ctr::count_: break;
-    }
-    return "unknown";
-}
-
 namespace {
 // The key of the shard's tid stream: secret as long as the token master is
 // (it is drawn at start-up), distinct per shard and seed.

@@ -68,7 +68,7 @@ rpc_handle rpc::send(rpc_request req, rpc_client* client, std::uint64_t cookie, 
     }
     if (!e.req.force && window_full()) {
         _pending.push_back(slot);
-        ++_stats.queued;
+        _stats.inc(rpc_ctr::queued);
     } else {
         transmit(slot, now);
     }
@@ -78,7 +78,7 @@ rpc_handle rpc::send(rpc_request req, rpc_client* client, std::uint64_t cookie, 
 void rpc::transmit(std::uint32_t slot, base::mono_time now) noexcept {
     entry& e = _slots[slot];
     ++e.sent;
-    ++_stats.sent;
+    _stats.inc(rpc_ctr::sent);
     congestion_send();
     e.counted = true;
     _out.send(e.req.to, e.bytes, e.req.socket);
@@ -126,7 +126,7 @@ void rpc::complete(std::uint32_t slot, const response_view& res, const base::end
                    std::optional<node_id> from_id, std::uint16_t socket, base::mono_time now) noexcept {
     entry& e = _slots[slot];
     if (!e.active) return;
-    ++_stats.responses;
+    _stats.inc(rpc_ctr::responses);
     rpc_client* c = e.client;
     std::uint64_t cookie = e.cookie;
     auto rtt = now - e.first_sent;
@@ -141,7 +141,7 @@ void rpc::on_timeout(std::uint64_t payload, base::mono_time now) noexcept {
     if (!e.active || (e.generation & 0xffffff) != payload >> 32) return;  // a timer of an earlier use of the slot
     e.timer = {};
     if (e.sent > e.req.retries) {
-        ++_stats.timeouts;
+        _stats.inc(rpc_ctr::timeouts);
         if (on_any_timeout) on_any_timeout(e.req);
         rpc_client* c = e.client;
         std::uint64_t cookie = e.cookie;
@@ -150,7 +150,7 @@ void rpc::on_timeout(std::uint64_t payload, base::mono_time now) noexcept {
         if (c) c->on_fail(cookie, rpc_fail::timeout, req);
         return;
     }
-    ++_stats.retries;
+    _stats.inc(rpc_ctr::retries);
     if (e.client) e.client->on_retry(e.cookie);
     if (!_slots[slot].active) return;  // the client cancelled it
     if (!e.req.force && window_full()) {

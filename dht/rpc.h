@@ -29,6 +29,7 @@
 #include "base/time.h"
 #include "base/timer_wheel.h"
 #include "crypto/hash.h"
+#include "dht/counters.h"
 #include "dht/detail/timer_cookie.h"
 #include "dht/host.h"
 #include "dht/types.h"
@@ -112,9 +113,7 @@ public:
     [[nodiscard]] bool window_full() const noexcept {
         return _total >= 2 * max_window || _window[_slot_i] >= max_window;
     }
-    struct stats {
-        std::uint64_t sent = 0, retries = 0, responses = 0, timeouts = 0, unmatched = 0, queued = 0;
-    };
+    using stats = base::metrics::counter_set<rpc_ctr>;
     [[nodiscard]] const stats& counters() const noexcept { return _stats; }
 
 private:

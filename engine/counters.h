@@ -1,25 +1,19 @@
-// engine/counters.h -- per-shard counters, one per event and one per drop reason.
+// engine/counters.h -- what a shard counts: one metric per event and one per
+// drop reason, declared in base::metrics terms (base/metrics.h).
 //
-// Each counter has exactly one writer (its shard) and may be read from any
-// thread: increments are a relaxed load + store (a plain add on x86, no lock
-// prefix), reads are relaxed loads. Values only grow.
+// Each shard counts in plain integers (shard_counters) and publishes a copy
+// for other threads (engine::total, the control plane) before it may sleep,
+// at least every 50 ms while busy, and when it stops.
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+
+#include "base/metrics.h"
 
 namespace engine {
-
-class counter {
-public:
-    void inc(std::uint64_t n = 1) noexcept { _v.store(_v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-    [[nodiscard]] std::uint64_t get() const noexcept { return _v.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<std::uint64_t> _v{0};
-};
 
 enum class ctr : std::uint8_t {
     rx_datagrams,
@@ -47,16 +41,50 @@ enum class ctr : std::uint8_t {
 
 inline constexpr std::size_t counter_count = static_cast<std::size_t>(ctr::count_);
 
+namespace detail {
+using base::metrics::kind;
+inline constexpr std::string_view dropped_datagrams_help =
+    "Datagrams the engine dropped before any handler saw them, by reason.";
+inline constexpr std::array<base::metrics::def, counter_count> ctr_defs{{
+    {"rx_datagrams", "shoal_engine_received_datagrams_total", kind::counter, "UDP datagrams received."},
+    {"rx_bytes", "shoal_engine_received_bytes_total", kind::counter, "Bytes of UDP payload received."},
+    {"tx_datagrams", "shoal_engine_sent_datagrams_total", kind::counter, "UDP datagrams queued for sending."},
+    {"tx_bytes", "shoal_engine_sent_bytes_total", kind::counter, "Bytes of UDP payload queued for sending."},
+    {"drop_oversize", "shoal_engine_dropped_datagrams_total", kind::counter, dropped_datagrams_help,
+     {"reason", "oversize"}},
+    {"drop_source_port0", "shoal_engine_dropped_datagrams_total", kind::counter, dropped_datagrams_help,
+     {"reason", "source_port0"}},
+    {"drop_unclassified", "shoal_engine_dropped_datagrams_total", kind::counter, dropped_datagrams_help,
+     {"reason", "unclassified"}},
+    {"drop_recv_invalid", "shoal_engine_dropped_datagrams_total", kind::counter, dropped_datagrams_help,
+     {"reason", "recv_invalid"}},
+    {"recv_no_buffers", "shoal_engine_receive_no_buffers_total", kind::counter,
+     "Times io_uring ran out of provided receive buffers (datagrams wait in the socket queue)."},
+    {"recv_errors", "shoal_engine_receive_errors_total", kind::counter, "Receive calls that failed."},
+    {"send_queue_full", "shoal_engine_dropped_sends_total", kind::counter,
+     "Datagrams a handler could not queue because no send slot was free."},
+    {"send_errors", "shoal_engine_send_errors_total", kind::counter, "Datagrams the kernel refused to send."},
+    {"send_retries", "shoal_engine_send_retries_total", kind::counter,
+     "Send batches that hit EAGAIN and stayed queued."},
+    {"ring_full", "shoal_engine_dropped_messages_total", kind::counter,
+     "Cross-shard messages dropped because the target shard's ring was full."},
+    {"steered_software", "shoal_engine_steered_datagrams_total", kind::counter,
+     "Datagrams that reached the wrong shard and were passed on to their owner."},
+    {"messages_in", "shoal_engine_messages_received_total", kind::counter, "Cross-shard messages received."},
+    {"messages_out", "shoal_engine_messages_sent_total", kind::counter, "Cross-shard messages sent."},
+    {"timers_fired", "shoal_engine_timers_fired_total", kind::counter, "Timers that fired."},
+    {"loop_iterations", "shoal_engine_loop_iterations_total", kind::counter, "Iterations of the shard loop."},
+    {"wakeups", "shoal_engine_wakeups_total", kind::counter, "Times another shard woke this one."},
+}};
+}  // namespace detail
+
+[[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(ctr) noexcept { return detail::ctr_defs; }
+
 // The stable, snake_case name of each counter (for logs and status output).
-[[nodiscard]] const char* counter_name(ctr c) noexcept;
+[[nodiscard]] inline const char* counter_name(ctr c) noexcept {
+    return c < ctr::count_ ? detail::ctr_defs[static_cast<std::size_t>(c)].name.data() : "unknown";
+}
 
-class shard_counters {
-public:
-    void inc(ctr c, std::uint64_t n = 1) noexcept { _c[static_cast<std::size_t>(c)].inc(n); }
-    [[nodiscard]] std::uint64_t get(ctr c) const noexcept { return _c[static_cast<std::size_t>(c)].get(); }
-
-private:
-    std::array<counter, counter_count> _c{};
-};
+using shard_counters = base::metrics::counter_set<ctr>;
 
 }  // namespace engine

@@ -289,12 +289,4 @@ base::result<void, std::string> engine::run() {
     return {};
 }
 
-std::uint64_t engine::total(ctr c) const noexcept {
-    std::uint64_t sum = 0;
-    for (const auto& s : _shards) sum += s->counters().get(c);
-    return sum;
-}
-
-const shard_counters& engine::counters(std::uint16_t s) const noexcept { return _shards[s]->counters(); }
-
 }  // namespace engine

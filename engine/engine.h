@@ -47,9 +47,22 @@ public:
     [[nodiscard]] std::uint16_t shard_count() const noexcept { return _cfg.shards; }
     // The addresses the shared sockets are bound to (ports resolved).
     [[nodiscard]] const std::vector<base::endpoint>& bound() const noexcept { return _bound; }
-    // Sum of one counter over all shards (any thread).
-    [[nodiscard]] std::uint64_t total(ctr c) const noexcept;
-    [[nodiscard]] const shard_counters& counters(std::uint16_t shard) const noexcept;
+    // Sum of one metric over all shards, as last published (any thread; exact
+    // once the shards stopped). E is any metric enum a shard publishes:
+    // engine::ctr, or one a handler registered with shard::publish_metrics.
+    template <class E>
+    [[nodiscard]] std::uint64_t total(E c) const noexcept {
+        std::uint64_t sum = 0;
+        for (std::uint16_t s = 0; s < shard_count(); ++s) {
+            const shard& sh = this->shard_at(s);
+            for (std::size_t b = 0; b < sh.metric_blocks(); ++b) {
+                if (sh.metric_block(b).is<E>()) sum += sh.metric_block(b).value(static_cast<std::size_t>(c));
+            }
+        }
+        return sum;
+    }
+    // Any thread: shard s, for reading its published metrics.
+    [[nodiscard]] const shard& shard_at(std::uint16_t s) const noexcept { return *_shards[s]; }
     // Whether kernel steering (SO_ATTACH_REUSEPORT_CBPF) is active.
     [[nodiscard]] bool kernel_steering() const noexcept { return _kernel_steering; }
     // Whether sends leave from send-only sockets (see config::send_sockets).

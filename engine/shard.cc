@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "engine/detail/backend.h"
@@ -31,6 +32,7 @@ shard::shard(engine& e, base::shard_id id, const config& cfg)
     for (std::uint16_t t = 0; t < _count; ++t) {
         if (t != id.value()) _out[t] = &e.ring(id.value(), t);
     }
+    add_metric_block(shard_counters::defs(), _counters.data(), nullptr, nullptr);
     _wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -63,13 +65,33 @@ void shard::run() noexcept {
         _counters.inc(ctr::timers_fired, _timers.advance(_now, [this](std::uint64_t c) { fire_timer(c); }));
         drain_messages();
         publish_messages();
-        _backend->poll(poll_timeout_ns());
+        const std::int64_t timeout = poll_timeout_ns();
+        // Readers see the counters as of the last publish: make that the
+        // moment before a sleep (so an idle shard's figures are current),
+        // and at least every 50 ms while busy.
+        if (timeout != 0 || _now >= _next_publish) publish_metrics_now();
+        _backend->poll(timeout);
     }
     _now = base::mono_clock::now();
     for (auto& h : _handlers) h->on_stop(*this);
     publish_messages();
     _backend->drain();
+    publish_metrics_now();  // exact from here on: nothing counts any more
     base::clear_current_shard();
+}
+
+void shard::add_metric_block(std::span<const base::metrics::def> defs, const std::uint64_t* live,
+                             base::metrics::published::collect_fn collect, void* ctx) {
+    const std::size_t n = _nblocks.load(std::memory_order_relaxed);
+    if (n == _blocks.size()) std::abort();  // a programming error: raise max_metric_blocks
+    _blocks[n] = std::make_unique<base::metrics::published>(defs, live, collect, ctx);
+    _nblocks.store(n + 1, std::memory_order_release);
+}
+
+void shard::publish_metrics_now() noexcept {
+    const std::size_t n = _nblocks.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < n; ++i) _blocks[i]->publish();
+    _next_publish = _now + base::milliseconds(50);
 }
 
 // Zero when there is work to do now; otherwise until the next timer (or -1).

@@ -3,12 +3,13 @@
 //
 // Handlers receive `shard&` and use the public part below to send datagrams,
 // arm timers and post messages to other shards. Everything here is called
-// only from the shard's own thread, except `counters()` (any thread may read)
-// and the engine's stop/wake calls.
+// only from the shard's own thread, except `metric_blocks()`/`metric_block()`
+// (any thread may read the published copies) and the engine's stop/wake calls.
 //
 // Loop, once per iteration (docs/architecture.md):
 //   now = clock()  ->  fire due timers  ->  deliver inbound messages
 //   ->  publish outbound messages, wake sleeping targets
+//   ->  publish metrics if the poll may sleep or 50 ms have passed
 //   ->  backend.poll(timeout): submit queued sends, wait, now = clock() again
 //       if it may have slept, deliver datagrams (each stamped with that now)
 #pragma once
@@ -18,6 +19,7 @@
 
 #include <netinet/in.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -79,8 +81,23 @@ public:
     bool post(base::shard_id to, std::uint32_t type, std::span<const std::byte> bytes, std::uint64_t arg = 0,
               std::uint8_t kind = 0) noexcept;
 
+    // --- metrics (base/metrics.h) ---------------------------------------
+    // The engine's own counters (shard thread only; others read metric_block(0)).
     [[nodiscard]] const shard_counters& counters() const noexcept { return _counters; }
     [[nodiscard]] shard_counters& counters() noexcept { return _counters; }
+    // Publishes a handler's counter set: the shard copies it for other
+    // threads whenever it publishes its own (see the loop above), after
+    // calling `collect(ctx)` if given. Call from on_start; `set` must live
+    // until the shard stops (handlers do). At most max_metric_blocks per shard.
+    template <class E>
+    void publish_metrics(const base::metrics::counter_set<E>& set, base::metrics::published::collect_fn collect = nullptr,
+                         void* ctx = nullptr) {
+        add_metric_block(base::metrics::counter_set<E>::defs(), set.data(), collect, ctx);
+    }
+    static constexpr std::size_t max_metric_blocks = 16;
+    // Any thread: the published blocks (block 0 is the engine's).
+    [[nodiscard]] std::size_t metric_blocks() const noexcept { return _nblocks.load(std::memory_order_acquire); }
+    [[nodiscard]] const base::metrics::published& metric_block(std::size_t i) const noexcept { return *_blocks[i]; }
     // Asks the whole engine to stop (from a handler).
     void request_engine_stop() noexcept;
     [[nodiscard]] backend_kind backend() const noexcept { return _backend_kind; }
@@ -105,6 +122,9 @@ private:
     [[nodiscard]] bool inbound_pending() const noexcept;
     [[nodiscard]] std::int64_t poll_timeout_ns() noexcept;
     bool forward_datagram(base::shard_id owner, const datagram& d) noexcept;
+    void add_metric_block(std::span<const base::metrics::def> defs, const std::uint64_t* live,
+                          base::metrics::published::collect_fn collect, void* ctx);
+    void publish_metrics_now() noexcept;
 
     engine& _engine;
     const base::shard_id _id;
@@ -113,6 +133,9 @@ private:
     base::mono_time _now;
     base::timer_wheel _timers;
     shard_counters _counters;
+    std::array<std::unique_ptr<base::metrics::published>, max_metric_blocks> _blocks;
+    std::atomic<std::size_t> _nblocks{0};
+    base::mono_time _next_publish;
     std::vector<std::unique_ptr<handler>> _handlers;
     std::vector<base::endpoint> _local;
     std::unique_ptr<detail::send_pool> _pool;

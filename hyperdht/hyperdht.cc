@@ -10,17 +10,6 @@ namespace dht {
 
 namespace h = hyper;
 
-const char* hctr_name(hctr c) noexcept {
-    static constexpr std::array<const char*, hctr_count> names = {
-        "find_peer", "lookup", "announce", "unannounce", "announce_refresh", "mutable_put", "mutable_get",
-        "immutable_put", "immutable_get", "handshake_from_client", "handshake_from_relay", "handshake_from_server",
-        "holepunch_from_client", "holepunch_from_server", "forwarded_to_owner", "drop_no_target",
-        "drop_no_token", "drop_bad_value", "drop_bad_signature", "drop_unknown_refresh", "drop_not_persistent",
-        "drop_relay_no_route", "drop_relay_rate_limited", "drop_relay_destination", "drop_relay_wrong_mode", "drop_forward_ring_full",
-        "drop_plugin", "seq_reused", "seq_too_low", "store_full", "verify_deferred", "bump_ignored"};
-    return names[static_cast<std::size_t>(c)];
-}
-
 namespace {
 constexpr std::uint64_t expire_timer = 1;
 constexpr std::uint64_t verify_timer = 2;
@@ -107,30 +96,7 @@ void hyperdht::on_timer(node& n, std::uint64_t cookie, base::mono_time now) noex
     }
     if (cookie != expire_timer) return;
     _store.expire(now);
-    publish_store_gauges();
     n.app_timer(now + expire_every, expire_timer);
-}
-
-void hyperdht::publish_store_gauges() noexcept {
-    const store::store_stats st = _store.stats();
-    const std::array<std::uint64_t, 9> v = {st.topics,     st.records,     st.routes,  st.refreshes, st.mutables,
-                                            st.immutables, st.value_bytes, st.evicted, st.expired};
-    for (std::size_t i = 0; i < v.size(); ++i) _gauges[i].store(v[i], std::memory_order_relaxed);
-}
-
-store::store_stats hyperdht::store_gauges() const noexcept {
-    auto g = [&](std::size_t i) { return _gauges[i].load(std::memory_order_relaxed); };
-    store::store_stats st;
-    st.topics = g(0);
-    st.records = g(1);
-    st.routes = g(2);
-    st.refreshes = g(3);
-    st.mutables = g(4);
-    st.immutables = g(5);
-    st.value_bytes = g(6);
-    st.evicted = g(7);
-    st.expired = g(8);
-    return st;
 }
 
 namespace {

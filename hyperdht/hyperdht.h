@@ -79,7 +79,60 @@ enum class hctr : std::uint8_t {
     count_
 };
 inline constexpr std::size_t hctr_count = static_cast<std::size_t>(hctr::count_);
-[[nodiscard]] const char* hctr_name(hctr c) noexcept;
+
+namespace detail {
+using base::metrics::kind;
+inline constexpr std::string_view hreq_help = "HyperDHT requests served, by command.";
+inline constexpr std::string_view relay_help = "Handshakes and holepunches relayed or answered, by message and mode.";
+inline constexpr std::string_view hdrop_help = "HyperDHT requests dropped, by reason.";
+inline constexpr std::string_view refused_help = "Writes refused with an error reply, by reason.";
+inline constexpr std::array<base::metrics::def, hctr_count> hctr_defs{{
+    {"find_peer", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "find_peer"}},
+    {"lookup", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "lookup"}},
+    {"announce", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "announce"}},
+    {"unannounce", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "unannounce"}},
+    {"announce_refresh", "shoal_hyperdht_announce_refreshes_total", kind::counter,
+     "Refresh-only ANNOUNCEs that re-applied a stored announce."},
+    {"mutable_put", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "mutable_put"}},
+    {"mutable_get", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "mutable_get"}},
+    {"immutable_put", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "immutable_put"}},
+    {"immutable_get", "shoal_hyperdht_requests_total", kind::counter, hreq_help, {"command", "immutable_get"}},
+    {"handshake_from_client", "shoal_hyperdht_relayed_total", kind::counter, relay_help, {"mode", "handshake_from_client"}},
+    {"handshake_from_relay", "shoal_hyperdht_relayed_total", kind::counter, relay_help, {"mode", "handshake_from_relay"}},
+    {"handshake_from_server", "shoal_hyperdht_relayed_total", kind::counter, relay_help, {"mode", "handshake_from_server"}},
+    {"holepunch_from_client", "shoal_hyperdht_relayed_total", kind::counter, relay_help, {"mode", "holepunch_from_client"}},
+    {"holepunch_from_server", "shoal_hyperdht_relayed_total", kind::counter, relay_help, {"mode", "holepunch_from_server"}},
+    {"forwarded_to_owner", "shoal_hyperdht_forwarded_total", kind::counter,
+     "Requests passed to the shard that owns their target."},
+    {"drop_no_target", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "no_target"}},
+    {"drop_no_token", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "no_token"}},
+    {"drop_bad_value", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "bad_value"}},
+    {"drop_bad_signature", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "bad_signature"}},
+    {"drop_unknown_refresh", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "unknown_refresh"}},
+    {"drop_not_persistent", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "not_persistent"}},
+    {"drop_relay_no_route", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "relay_no_route"}},
+    {"drop_relay_rate_limited", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help,
+     {"reason", "relay_rate_limited"}},
+    {"drop_relay_destination", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help,
+     {"reason", "relay_destination"}},
+    {"drop_relay_wrong_mode", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help,
+     {"reason", "relay_wrong_mode"}},
+    {"drop_forward_ring_full", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help,
+     {"reason", "forward_ring_full"}},
+    {"drop_plugin", "shoal_hyperdht_dropped_requests_total", kind::counter, hdrop_help, {"reason", "plugin"}},
+    {"seq_reused", "shoal_hyperdht_refused_writes_total", kind::counter, refused_help, {"reason", "seq_reused"}},
+    {"seq_too_low", "shoal_hyperdht_refused_writes_total", kind::counter, refused_help, {"reason", "seq_too_low"}},
+    {"store_full", "shoal_hyperdht_refused_writes_total", kind::counter, refused_help, {"reason", "store_full"}},
+    {"verify_deferred", "shoal_hyperdht_verify_deferred_total", kind::counter,
+     "Signature checks handed to the batch verifier."},
+    {"bump_ignored", "shoal_hyperdht_bumps_ignored_total", kind::counter,
+     "Announces stored without their bump, which lay beyond the allowed clock drift."},
+}};
+}  // namespace detail
+[[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(hctr) noexcept { return detail::hctr_defs; }
+[[nodiscard]] inline const char* hctr_name(hctr c) noexcept {
+    return c < hctr::count_ ? detail::hctr_defs[static_cast<std::size_t>(c)].name.data() : "unknown";
+}
 
 struct hyperdht_config {
     store::limits limits;
@@ -110,14 +163,13 @@ public:
     void on_message(node& n, std::uint32_t type, std::span<const std::byte> payload) noexcept override;
     void on_timer(node& n, std::uint64_t cookie, base::mono_time now) noexcept override;
 
-    [[nodiscard]] std::uint64_t count(hctr c) const noexcept { return _ctr[static_cast<std::size_t>(c)].load(std::memory_order_relaxed); }
+    // This shard's counters (its thread only; other threads read the engine's published copy).
+    [[nodiscard]] std::uint64_t count(hctr c) const noexcept { return _ctr.get(c); }
+    [[nodiscard]] const base::metrics::counter_set<hctr>& counters() const noexcept { return _ctr; }
     // The batch queue's counters (batches, sizes, fallbacks), or null in single mode.
     [[nodiscard]] const crypto::verify_queue_stats* verify_stats() const noexcept {
         return _queue ? &_queue->stats() : nullptr;
     }
-    // What this shard's store holds, as of its last expiry pass (once a
-    // second). Any thread may read it; records() is for the shard alone.
-    [[nodiscard]] store::store_stats store_gauges() const noexcept;
     [[nodiscard]] const store::record_store& records() const noexcept { return _store; }
     // Direct access to this shard's store (preloading, tests). Shard thread only.
     [[nodiscard]] store::record_store& records() noexcept { return _store; }
@@ -131,10 +183,7 @@ private:
         base::mono_time at;
     };
 
-    void bump(hctr c) noexcept {
-        auto& v = _ctr[static_cast<std::size_t>(c)];
-        v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    }
+    void bump(hctr c) noexcept { _ctr.inc(c); }
     // Checks a request against its command's declared needs (hyperdht.cc,
     // command_rules): unknown (answer UNKNOWN_COMMAND), dropped (counted) or admitted.
     enum class admission : std::uint8_t { unknown, dropped, admitted };
@@ -169,11 +218,7 @@ private:
     std::uint64_t _next_cookie = 1;
     std::optional<base::mono_time> _verify_timer_at;
     std::unordered_map<std::uint32_t, bucket> _buckets;  // source IPv4 -> relay allowance
-    std::array<std::atomic<std::uint64_t>, hctr_count> _ctr{};
-    // store_gauges(): topics, records, routes, refreshes, mutables,
-    // immutables, value bytes, evicted, expired.
-    std::array<std::atomic<std::uint64_t>, 9> _gauges{};
-    void publish_store_gauges() noexcept;
+    base::metrics::counter_set<hctr> _ctr;
 };
 
 }  // namespace dht

@@ -529,4 +529,17 @@ store_stats record_store::stats() const noexcept {
     return s;
 }
 
+void record_store::collect_metrics() noexcept {
+    const store_stats s = stats();
+    _metrics.set(metric::topics, s.topics);
+    _metrics.set(metric::records, s.records);
+    _metrics.set(metric::routes, s.routes);
+    _metrics.set(metric::refreshes, s.refreshes);
+    _metrics.set(metric::mutables, s.mutables);
+    _metrics.set(metric::immutables, s.immutables);
+    _metrics.set(metric::value_bytes, s.value_bytes);
+    _metrics.set(metric::evicted, s.evicted);
+    _metrics.set(metric::expired, s.expired);
+}
+
 }  // namespace store

@@ -32,6 +32,7 @@
 #include "base/random.h"
 #include "base/shard.h"
 #include "base/slab.h"
+#include "base/metrics.h"
 #include "base/time.h"
 #include "base/fixed_bytes.h"
 #include "crypto/sign.h"
@@ -89,6 +90,31 @@ struct store_stats {
     std::uint64_t evicted = 0, expired = 0;
     std::size_t queued_expiries = 0;  // entries linked in the expiry wheels: always the live entries
 };
+
+// What a record_store reports (base/metrics.h): its sizes as gauges, set by
+// collect_metrics() when the engine publishes, and what it evicted and expired.
+enum class metric : std::uint8_t {
+    topics, records, routes, refreshes, mutables, immutables, value_bytes, evicted, expired, count_
+};
+
+namespace detail {
+using base::metrics::kind;
+inline constexpr std::string_view entries_help = "Entries the store holds, by kind.";
+inline constexpr std::array<base::metrics::def, static_cast<std::size_t>(metric::count_)> metric_defs_table{{
+    {"store_topics", "shoal_store_topics", kind::gauge, "Topics with at least one announced record."},
+    {"store_records", "shoal_store_entries", kind::gauge, entries_help, {"kind", "record"}},
+    {"store_routes", "shoal_store_entries", kind::gauge, entries_help, {"kind", "route"}},
+    {"store_refreshes", "shoal_store_entries", kind::gauge, entries_help, {"kind", "refresh_link"}},
+    {"store_mutables", "shoal_store_entries", kind::gauge, entries_help, {"kind", "mutable"}},
+    {"store_immutables", "shoal_store_entries", kind::gauge, entries_help, {"kind", "immutable"}},
+    {"store_value_bytes", "shoal_store_value_bytes", kind::gauge, "Bytes of stored mutable and immutable values."},
+    {"store_evicted", "shoal_store_evicted_total", kind::counter, "Entries evicted to make room (or refused by a full topic)."},
+    {"store_expired", "shoal_store_expired_total", kind::counter, "Entries that expired."},
+}};
+}  // namespace detail
+[[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(metric) noexcept {
+    return detail::metric_defs_table;
+}
 
 class record_store {
 public:
@@ -155,6 +181,11 @@ public:
     // Drops what has expired (cheap when nothing has).
     void expire(base::mono_time now);
     [[nodiscard]] store_stats stats() const noexcept;
+    // The store's metrics, as of the last collect_metrics().
+    [[nodiscard]] const base::metrics::counter_set<metric>& metrics() const noexcept { return _metrics; }
+    void collect_metrics() noexcept;
+    // collect_metrics() on a record_store passed as `self` (the engine's publish hook).
+    static void collect(void* self) noexcept { static_cast<record_store*>(self)->collect_metrics(); }
     [[nodiscard]] const limits& config() const noexcept { return _lim; }
 
 private:
@@ -244,6 +275,7 @@ private:
     // Bumps are rare (an optional announce field): kept aside, not in every topic.
     std::unordered_map<std::uint32_t, std::uint64_t> _bumps;
     std::uint64_t _evicted = 0, _expired = 0;
+    base::metrics::counter_set<metric> _metrics;
     base::shard_affinity _affinity;  // debug builds: writes and expiry run on the owning shard
 };
 

@@ -69,7 +69,7 @@ public:
             _node->set_app(_app.get());
             _svc._apps[s.id().value()].store(_app.get());
         }
-        _svc._counters[s.id().value()].store(&_node->stats());
+        publish_metrics(s);
         _node->start(s.now());
         if (s.id().value() == 0) publish_status();  // a persistent node says so from the start
         if (s.id().value() == 0 && c.on_primary_ready) c.on_primary_ready(*_node);
@@ -90,10 +90,7 @@ public:
         after(s);
     }
     ~dht_handler() override {
-        if (_node) {
-            _svc._counters[_node->config().shard].store(nullptr);
-            _svc._apps[_node->config().shard].store(nullptr);
-        }
+        if (_node) _svc._apps[_node->config().shard].store(nullptr);
     }
 
 private:
@@ -101,6 +98,16 @@ private:
         std::uint64_t v = 0;
         crypto::random_bytes(&v, sizeof v);
         return v | 1;
+    }
+    // Every counter set of this shard's node, hyperdht, store and verify
+    // queue, for the engine to publish (the objects live as long as the shard).
+    void publish_metrics(engine::shard& s) {
+        s.publish_metrics(_node->stats());
+        s.publish_metrics(_node->rpc_stats());
+        if (!_app) return;
+        s.publish_metrics(_app->counters());
+        s.publish_metrics(_app->records().metrics(), &store::record_store::collect, &_app->records());
+        if (const auto* v = _app->verify_stats()) s.publish_metrics(*v);
     }
     // Keeps one engine timer armed at the node's next deadline.
     void after(engine::shard& s) noexcept {
@@ -219,56 +226,17 @@ node_status node_service::status() const {
     return s;
 }
 
-std::uint64_t node_service::total(dht::ctr c) const noexcept {
-    std::uint64_t sum = 0;
-    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
-        if (auto* p = _counters[i].load()) sum += p->get(c);
-    }
-    return sum;
-}
-
-std::uint64_t node_service::total(dht::hctr c) const noexcept {
-    std::uint64_t sum = 0;
-    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
-        if (auto* p = _apps[i].load()) sum += p->count(c);
-    }
-    return sum;
-}
-
 store::store_stats node_service::store_totals() const noexcept {
     store::store_stats sum;
-    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
-        const auto* app = _apps[i].load();
-        if (!app) continue;
-        const store::store_stats st = app->store_gauges();
-        sum.topics += st.topics;
-        sum.records += st.records;
-        sum.routes += st.routes;
-        sum.refreshes += st.refreshes;
-        sum.mutables += st.mutables;
-        sum.immutables += st.immutables;
-        sum.value_bytes += st.value_bytes;
-        sum.evicted += st.evicted;
-        sum.expired += st.expired;
-    }
-    return sum;
-}
-
-crypto::verify_queue_stats node_service::verify_totals() const noexcept {
-    crypto::verify_queue_stats sum;
-    for (std::uint16_t i = 0; i < _cfg.shards; ++i) {
-        const auto* app = _apps[i].load();
-        const auto* v = app ? app->verify_stats() : nullptr;
-        if (!v) continue;
-        sum.items += v->items;
-        sum.batches += v->batches;
-        sum.single_items += v->single_items;
-        sum.fallbacks += v->fallbacks;
-        sum.accepted += v->accepted;
-        sum.rejected += v->rejected;
-        sum.key_lookups += v->key_lookups;
-        sum.key_hits += v->key_hits;
-    }
+    sum.topics = total(store::metric::topics);
+    sum.records = total(store::metric::records);
+    sum.routes = total(store::metric::routes);
+    sum.refreshes = total(store::metric::refreshes);
+    sum.mutables = total(store::metric::mutables);
+    sum.immutables = total(store::metric::immutables);
+    sum.value_bytes = total(store::metric::value_bytes);
+    sum.evicted = total(store::metric::evicted);
+    sum.expired = total(store::metric::expired);
     return sum;
 }
 

@@ -72,14 +72,15 @@ public:
     [[nodiscard]] engine::backend_kind backend() const noexcept { return _engine->backend(); }
     [[nodiscard]] bool kernel_steering() const noexcept { return _engine->kernel_steering(); }
     [[nodiscard]] node_status status() const;
-    // Sum of a DHT counter over all shards.
-    [[nodiscard]] std::uint64_t total(dht::ctr c) const noexcept;
-    [[nodiscard]] std::uint64_t total(engine::ctr c) const noexcept { return _engine->total(c); }
-    [[nodiscard]] std::uint64_t total(dht::hctr c) const noexcept;
-    // What the shards' stores hold, summed (each shard's figures are at most a second old).
+    // Sum of a metric over all shards, as the shards last published it
+    // (engine::ctr, dht::ctr, dht::rpc_ctr, dht::hctr, store::metric,
+    // crypto::verify_ctr; see base/metrics.h). Exact once stopped.
+    template <class E>
+    [[nodiscard]] std::uint64_t total(E c) const noexcept { return _engine->total(c); }
+    // What the shards' stores hold, summed.
     [[nodiscard]] store::store_stats store_totals() const noexcept;
-    // Batch-verification counters summed over shards (zero in single mode).
-    [[nodiscard]] crypto::verify_queue_stats verify_totals() const noexcept;
+    // The engine, for reading every published metric (engine::shard::metric_block).
+    [[nodiscard]] const engine::engine& metrics_source() const noexcept { return *_engine; }
     [[nodiscard]] const other_traffic& other() const noexcept { return _other; }
     [[nodiscard]] std::uint16_t shards() const noexcept { return _cfg.shards; }
 
@@ -92,7 +93,6 @@ private:
     std::array<std::uint8_t, 32> _token_master{};
     std::unique_ptr<engine::engine> _engine;
     other_traffic _other;
-    std::array<std::atomic<const dht::counters*>, base::max_shards> _counters{};
     std::array<std::atomic<const dht::hyperdht*>, base::max_shards> _apps{};
     // Status fields written by shard 0 (seqlock-free: each field is atomic).
     std::atomic<bool> _st_persistent{false}, _st_firewalled{true}, _st_bootstrapped{false};

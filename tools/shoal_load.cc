@@ -61,7 +61,7 @@ proc_sample sample_process(int pid) {
     return p;
 }
 
-std::uint64_t sum(const load::plan& p, load::command c, engine::counter load::cmd_stats::*field) {
+std::uint64_t sum(const load::plan& p, load::command c, tools::live_counter load::cmd_stats::*field) {
     std::uint64_t n = 0;
     for (const auto& s : p.stats) n += (s.cmd[static_cast<std::size_t>(c)].*field).get();
     return n;

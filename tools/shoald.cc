@@ -20,6 +20,7 @@
 
 #include "crypto/batch_verify.h"
 #include "hyperdht/hyperdht.h"
+#include "tools/metrics.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
 
@@ -93,28 +94,18 @@ std::string status_line(const tools::node_service& svc) {
     return buf;
 }
 
-// Every non-zero counter, engine then dht-rpc then HyperDHT, as name=value.
+// Every non-zero metric (engine, dht-rpc, HyperDHT, store, verification),
+// summed over the shards, as name=value.
 std::string counters_line(const tools::node_service& svc) {
     std::string out;
-    auto put = [&](const char* name, std::uint64_t v) {
+    auto put = [&](std::string_view name, std::uint64_t v) {
         if (!v) return;
         if (!out.empty()) out += ' ';
         out += name;
         out += '=';
         out += std::to_string(v);
     };
-    for (std::size_t i = 0; i < engine::counter_count; ++i) {
-        const auto c = static_cast<engine::ctr>(i);
-        put(engine::counter_name(c), svc.total(c));
-    }
-    for (std::size_t i = 0; i < dht::ctr_count; ++i) {
-        const auto c = static_cast<dht::ctr>(i);
-        put(dht::ctr_name(c), svc.total(c));
-    }
-    for (std::size_t i = 0; i < dht::hctr_count; ++i) {
-        const auto c = static_cast<dht::hctr>(i);
-        put(dht::hctr_name(c), svc.total(c));
-    }
+    tools::for_each_total(svc.metrics_source(), put);
     put("udx", svc.other().udx.load(std::memory_order_relaxed));
     put("probes", svc.other().probes.load(std::memory_order_relaxed));
     put("junk", svc.other().junk.load(std::memory_order_relaxed));
@@ -284,11 +275,13 @@ int main(int argc, char** argv) {
     s.stop();
     spdlog::info("stopped: {}", status_line(s));
     spdlog::info("counters: {}", counters_line(s));
-    if (auto v = s.verify_totals(); v.items) {
+    using crypto::verify_ctr;
+    if (const std::uint64_t items = s.total(verify_ctr::items)) {
+        const std::uint64_t batches = s.total(verify_ctr::batches), single = s.total(verify_ctr::single_items);
         spdlog::info("signatures: {} checked in {} batches (mean {:.1f}), {} alone, {} batches needed a search, "
-                     "key cache {} hits of {}", v.items,
-                     v.batches, v.batches ? static_cast<double>(v.items - v.single_items) / static_cast<double>(v.batches) : 0.0,
-                     v.single_items, v.fallbacks, v.key_hits, v.key_lookups);
+                     "key cache {} hits of {}", items, batches,
+                     batches ? static_cast<double>(items - single) / static_cast<double>(batches) : 0.0, single,
+                     s.total(verify_ctr::fallbacks), s.total(verify_ctr::key_hits), s.total(verify_ctr::key_lookups));
     }
     return 0;
 }

@@ -56,12 +56,12 @@ TEST_F(VerifyQueue, FlushesWhenMaxBatchIsReached) {
     for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(s.got[i], libsodium(cases[i])) << i;
     EXPECT_EQ(s.order, (std::vector<std::uint64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
     EXPECT_EQ(q.size(), 0u);
-    EXPECT_EQ(q.stats().flush_full, 1u);
-    EXPECT_EQ(q.stats().batches, 1u);
-    EXPECT_EQ(q.stats().batch_size_hist[3], 1u);  // size 8 is in [8, 16)
-    EXPECT_EQ(q.stats().accepted + q.stats().rejected, 8u);
-    EXPECT_EQ(q.stats().rejected, 2u);
-    EXPECT_EQ(q.stats().fallbacks, 1u);  // the bad items failed the first equation
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::flush_full), 1u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::batches), 1u);
+    EXPECT_EQ(q.stats().get(crypto::size_bucket(3)), 1u);  // size 8 is in [8, 16)
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::accepted) + q.stats().get(crypto::verify_ctr::rejected), 8u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::rejected), 2u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::fallbacks), 1u);  // the bad items failed the first equation
 }
 
 TEST_F(VerifyQueue, DeadlineIsOldestArrivalPlusDelayAndPollFlushesThen) {
@@ -79,7 +79,7 @@ TEST_F(VerifyQueue, DeadlineIsOldestArrivalPlusDelayAndPollFlushesThen) {
     EXPECT_EQ(s.got.size(), 2u);
     EXPECT_TRUE(s.got[1] && s.got[2]);
     EXPECT_FALSE(q.next_deadline());
-    EXPECT_EQ(q.stats().flush_deadline, 1u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::flush_deadline), 1u);
     // A new item starts a new deadline from its own arrival.
     q.push(3, cases[2].msg, cases[2].pk, cases[2].sig, t0 + 1ms, std::ref(s));
     EXPECT_EQ(*q.next_deadline(), t0 + 1ms + 200us);
@@ -94,8 +94,8 @@ TEST_F(VerifyQueue, PushPastTheDeadlineFlushesEverythingQueued) {
     EXPECT_TRUE(s.got.empty());
     q.push(3, cases[2].msg, cases[2].pk, cases[2].sig, t0 + 100us, std::ref(s));
     EXPECT_EQ(s.got.size(), 3u);
-    EXPECT_EQ(q.stats().flush_deadline, 1u);
-    EXPECT_EQ(q.stats().batch_size_hist[1], 1u);  // size 3 is in [2, 4)
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::flush_deadline), 1u);
+    EXPECT_EQ(q.stats().get(crypto::size_bucket(1)), 1u);  // size 3 is in [2, 4)
 }
 
 TEST_F(VerifyQueue, FlushVerifiesWhateverIsQueued) {
@@ -103,12 +103,12 @@ TEST_F(VerifyQueue, FlushVerifiesWhateverIsQueued) {
     const auto cases = make(5, 2);
     sink s;
     q.flush(std::ref(s));  // nothing queued: nothing happens
-    EXPECT_EQ(q.stats().flush_forced, 0u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::flush_forced), 0u);
     for (std::size_t i = 0; i < 5; ++i) q.push(10 + i, cases[i].msg, cases[i].pk, cases[i].sig, t0, std::ref(s));
     q.flush(std::ref(s));
     ASSERT_EQ(s.got.size(), 5u);
     for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(s.got[10 + i], libsodium(cases[i]));
-    EXPECT_EQ(q.stats().flush_forced, 1u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::flush_forced), 1u);
 }
 
 TEST_F(VerifyQueue, SingleModeUsesLibsodiumPerItemWithTheSameTriggers) {
@@ -118,12 +118,12 @@ TEST_F(VerifyQueue, SingleModeUsesLibsodiumPerItemWithTheSameTriggers) {
     for (std::size_t i = 0; i < 4; ++i) q.push(i, cases[i].msg, cases[i].pk, cases[i].sig, t0, std::ref(s));
     ASSERT_EQ(s.got.size(), 4u);
     for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(s.got[i], libsodium(cases[i]));
-    EXPECT_EQ(q.stats().batches, 0u);
-    EXPECT_EQ(q.stats().single_items, 4u);
-    EXPECT_EQ(q.stats().flush_full, 1u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::batches), 0u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::single_items), 4u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::flush_full), 1u);
     q.set_single(false);
     for (std::size_t i = 0; i < 4; ++i) q.push(100 + i, cases[i].msg, cases[i].pk, cases[i].sig, t0, std::ref(s));
-    EXPECT_EQ(q.stats().batches, 1u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::batches), 1u);
 }
 
 TEST_F(VerifyQueue, CopiesTheMessageSoTheCallerMayReuseItsBuffer) {
@@ -150,7 +150,7 @@ TEST_F(VerifyQueue, OversizedMessagesAreVerifiedAtOnce) {
     q.push(9, big.msg, big.pk, big.sig, t0, std::ref(s));
     EXPECT_TRUE(s.got[9]);
     EXPECT_EQ(q.size(), 0u);
-    EXPECT_EQ(q.stats().single_items, 1u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::single_items), 1u);
 }
 
 TEST_F(VerifyQueue, CallbackMayPushAgain) {
@@ -170,7 +170,7 @@ TEST_F(VerifyQueue, CallbackMayPushAgain) {
     q.push(1, cases[1].msg, cases[1].pk, cases[1].sig, t0, cb);
     EXPECT_EQ(got.size(), 4u);
     for (std::uint64_t c = 0; c < 4; ++c) EXPECT_TRUE(got[c]) << c;
-    EXPECT_EQ(q.stats().items, 4u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::items), 4u);
 }
 
 TEST_F(VerifyQueue, ZeroMaxBatchMeansOne) {
@@ -179,7 +179,7 @@ TEST_F(VerifyQueue, ZeroMaxBatchMeansOne) {
     sink s;
     q.push(5, cases[0].msg, cases[0].pk, cases[0].sig, t0, std::ref(s));
     EXPECT_TRUE(s.got[5]);
-    EXPECT_EQ(q.stats().batch_size_hist[0], 1u);
+    EXPECT_EQ(q.stats().get(crypto::size_bucket(0)), 1u);
 }
 
 // Many pushes at random times with random batch limits: every cookie gets
@@ -202,9 +202,9 @@ TEST_F(VerifyQueue, RandomScheduleMatchesLibsodium) {
     ASSERT_EQ(s.got.size(), cases.size());
     for (std::size_t i = 0; i < cases.size(); ++i) EXPECT_EQ(s.got[i], libsodium(cases[i])) << i;
     std::uint64_t hist_total = 0;
-    for (auto h : q.stats().batch_size_hist) hist_total += h;
-    EXPECT_EQ(hist_total, q.stats().batches);
-    EXPECT_EQ(q.stats().items, cases.size());
+    for (std::size_t b = 0; b < crypto::batch_size_buckets; ++b) hist_total += q.stats().get(crypto::size_bucket(b));
+    EXPECT_EQ(hist_total, q.stats().get(crypto::verify_ctr::batches));
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::items), cases.size());
 }
 
 // The queue keeps decoded keys across batches: the second batch signed with
@@ -229,11 +229,11 @@ TEST_F(VerifyQueue, KeyCacheServesRepeatedKeysAcrossBatches) {
     }
     ASSERT_EQ(s.got.size(), 16u);
     for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(s.got[i], libsodium(all[i])) << i;
-    EXPECT_EQ(q.stats().key_lookups, 16u);
-    EXPECT_EQ(q.stats().key_hits, 8u);  // every key of the second batch
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::key_lookups), 16u);
+    EXPECT_EQ(q.stats().get(crypto::verify_ctr::key_hits), 8u);  // every key of the second batch
     crypto::verify_queue none({.max_batch = 8, .max_delay = 1s, .key_cache_entries = 0});
     for (std::size_t i = 0; i < 8; ++i) none.push(100 + i, all[i].msg, all[i].pk, all[i].sig, t0, [](std::uint64_t, bool) {});
-    EXPECT_EQ(none.stats().key_lookups, 0u);
+    EXPECT_EQ(none.stats().get(crypto::verify_ctr::key_lookups), 0u);
 }
 
 }  // namespace

@@ -125,6 +125,54 @@ TEST(Engine, EchoesDatagramsOnLoopback) {
     EXPECT_GE(r.e->total(engine::ctr::tx_datagrams), std::uint64_t{n});
 }
 
+// A handler's own counters, published by the shard (base/metrics.h).
+enum class echo_ctr : std::uint8_t { echoed, echoed_bytes, count_ };
+constexpr std::array<base::metrics::def, 2> echo_defs{{
+    {"echoed", "shoal_test_echoed_total", base::metrics::kind::counter, "Datagrams echoed."},
+    {"echoed_bytes", "shoal_test_echoed_bytes_total", base::metrics::kind::counter, "Bytes echoed."},
+}};
+constexpr std::span<const base::metrics::def> metric_defs(echo_ctr) noexcept { return echo_defs; }
+
+struct counting_echo final : engine::handler {
+    base::metrics::counter_set<echo_ctr> ctr;
+    void on_start(engine::shard& s) noexcept override { s.publish_metrics(ctr); }
+    void on_packet(engine::shard& s, const engine::datagram& d) noexcept override {
+        ctr.inc(echo_ctr::echoed);
+        ctr.inc(echo_ctr::echoed_bytes, d.data.size());
+        s.send(d.from, d.data, d.socket);
+    }
+};
+
+// What a shard counted is readable from another thread once the shard has
+// gone idle (it publishes before it may sleep), and exactly after stop.
+TEST(Engine, HandlerCountersArePublishedWhenTheShardIdlesAndAtStop) {
+    auto r = start(base_config(2), [](engine::shard&) {
+        std::vector<std::unique_ptr<engine::handler>> v;
+        v.push_back(std::make_unique<counting_echo>());
+        return v;
+    });
+    test::udp_client c;
+    constexpr int n = 40;
+    for (int i = 0; i < n; ++i) {
+        ASSERT_TRUE(c.send(r.addr(), "12345"));
+        ASSERT_TRUE(c.recv(2s)) << i;
+    }
+    // The echo left before the shard published (sends go out in the poll that
+    // follows the publish), so the last count may take one more loop: poll briefly.
+    const auto until = std::chrono::steady_clock::now() + 2s;
+    while (r.e->total(echo_ctr::echoed) < n && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+    EXPECT_EQ(r.e->total(echo_ctr::echoed), std::uint64_t{n});
+    EXPECT_EQ(r.e->total(echo_ctr::echoed_bytes), std::uint64_t{5 * n});
+    r.e->stop();
+    r.e->join();
+    EXPECT_EQ(r.e->total(echo_ctr::echoed), std::uint64_t{n});
+    EXPECT_GE(r.e->total(engine::ctr::rx_datagrams), std::uint64_t{n});
+    for (std::uint16_t s = 0; s < r.e->shard_count(); ++s) {
+        EXPECT_TRUE(r.e->shard_at(s).metric_block(0).is<engine::ctr>()) << "block 0 is the engine's own";
+        EXPECT_EQ(r.e->shard_at(s).metric_blocks(), 2u);
+    }
+}
+
 TEST(Engine, BurstLargerThanBufferRingIsFullyEchoed) {
     // 16 provided buffers and a burst of 3000 datagrams: buffers must be
     // recycled after each handler returns (and re-armed after ENOBUFS).

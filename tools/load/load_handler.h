@@ -26,6 +26,7 @@
 #include "dht/types.h"
 #include "dht/wire.h"
 #include "engine/counters.h"
+#include "tools/live_counter.h"
 #include "engine/handler.h"
 #include "tools/load/commands.h"
 
@@ -34,18 +35,18 @@ namespace load {
 enum class phase : std::uint8_t { preload, warmup, measure, drain, done };
 
 struct cmd_stats {
-    engine::counter sent, replies, errors, timeouts;
+    tools::live_counter sent, replies, errors, timeouts;
     base::histogram latency_ns;  // written by the shard; read only after the engine stopped
 };
 
 struct shard_stats {
     std::array<cmd_stats, command_count> cmd;
-    engine::counter preloaded;   // preload announces acknowledged
-    engine::counter starved;     // an announce was due but no signed item was ready
-    engine::counter stale;       // a signed item's token was too old to send
-    engine::counter shed;      // open loop: not sent, too many outstanding
-    engine::counter foreign;   // datagrams that matched nothing we sent
-    engine::counter populated; // fake nodes the target answered (shard 0)
+    tools::live_counter preloaded;   // preload announces acknowledged
+    tools::live_counter starved;     // an announce was due but no signed item was ready
+    tools::live_counter stale;       // a signed item's token was too old to send
+    tools::live_counter shed;      // open loop: not sent, too many outstanding
+    tools::live_counter foreign;   // datagrams that matched nothing we sent
+    tools::live_counter populated; // fake nodes the target answered (shard 0)
 };
 
 // A pre-signed ANNOUNCE value, made by the signer thread for one flow with

@@ -40,6 +40,7 @@
 #include "base/endpoint.h"
 #include "engine/config.h"
 #include "engine/counters.h"
+#include "tools/live_counter.h"
 #include "tools/net/node_set.h"
 #include "tools/net/truth.h"
 
@@ -61,7 +62,7 @@ struct inproc_config {
 
 // Counters of one shard; one writer (the shard), read from the main thread.
 struct inproc_counters {
-    engine::counter injected_tx, injected_rx, to_down_node, incarnations;
+    tools::live_counter injected_tx, injected_rx, to_down_node, incarnations;
 };
 
 class inproc_set final : public node_set {
