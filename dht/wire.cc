@@ -98,6 +98,63 @@ base::result<request_view, wire_errc> decode_request(base::bytes_view d) noexcep
     return v;
 }
 
+namespace {
+// The length of the compact-encoding uint that starts with `first` (ce::read_uint).
+constexpr std::uint16_t uint_length(std::byte first) noexcept {
+    switch (std::to_integer<std::uint8_t>(first)) {
+        case 0xfd: return 3;
+        case 0xfe: return 5;
+        case 0xff: return 9;
+        default: return 1;
+    }
+}
+}  // namespace
+
+// The decoder above read the fields in this order; only the two uints (flags
+// and command) have a length of their own, given by their first byte.
+request_layout layout_of(const request_view& v, base::bytes_view d) noexcept {
+    request_layout l;
+    l.to = v.to;
+    l.command = v.command;
+    l.tid = v.tid;
+    l.flags = v.flags;
+    std::uint16_t at = 1 + uint_length(d[1]) + 2 + 6;  // type, flags, tid, to
+    if (v.id) {
+        l.id = at;
+        at += 32;
+    }
+    if (v.tok) {
+        l.tok = at;
+        at += 32;
+    }
+    at += uint_length(d[at]);  // command
+    if (v.tgt) l.tgt = at;
+    if (v.value) {
+        l.value = static_cast<std::uint16_t>(v.value->data() - d.data());
+        l.value_len = static_cast<std::uint16_t>(v.value->size());
+    }
+    return l;
+}
+
+request_view request_view_at(const request_layout& l, base::bytes_view d) noexcept {
+    auto fixed = [&](std::uint16_t off) {
+        std::array<std::uint8_t, 32> a;
+        std::memcpy(a.data(), d.data() + off, 32);
+        return a;
+    };
+    request_view v;
+    v.flags = l.flags;
+    v.tid = l.tid;
+    v.to = l.to;
+    if (l.id) v.id = node_id(fixed(l.id));
+    if (l.tok) v.tok = token(fixed(l.tok));
+    v.internal = (l.flags & flag::internal) != 0;
+    v.command = l.command;
+    if (l.tgt) v.tgt = target(fixed(l.tgt));
+    if (l.flags & flag::value) v.value = d.subspan(l.value, l.value_len);
+    return v;
+}
+
 base::result<response_view, wire_errc> decode_response(base::bytes_view d) noexcept {
     auto type = frame_type(d);
     if (!type) return base::fail(type.error());

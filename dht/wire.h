@@ -81,6 +81,22 @@ void decode_request(std::vector<std::byte>&&) = delete;  // the result views its
 [[nodiscard]] base::result<response_view, wire_errc> decode_response(base::bytes_view datagram) noexcept;
 void decode_response(std::vector<std::byte>&&) = delete;  // the result views its input
 
+// A decoded request as offsets into its datagram: what a shard hands the shard
+// that owns the request, with a copy of the datagram, so that the owner rebuilds
+// the view (request_view_at) without decoding it again. Trivially copyable; an
+// offset of 0 marks an absent field (offset 0 is the frame type, never a field).
+struct request_layout {
+    base::endpoint to;
+    std::uint64_t command = 0;
+    txn_id tid;
+    std::uint8_t flags = 0;
+    std::uint16_t id = 0, tok = 0, tgt = 0, value = 0, value_len = 0;
+};
+// REQUIRES: v was decoded from `datagram` by decode_request.
+[[nodiscard]] request_layout layout_of(const request_view& v, base::bytes_view datagram) noexcept;
+// REQUIRES: `datagram` holds the bytes layout_of was given (a copy will do).
+[[nodiscard]] request_view request_view_at(const request_layout& l, base::bytes_view datagram) noexcept;
+
 // What to encode. Pointers and views are borrowed for the call only.
 struct request_out {
     txn_id tid;

@@ -158,29 +158,18 @@ bool hyperdht::on_request(node& n, const incoming& in) noexcept {
     if (in.req.tgt && _node.shards() > 1) {
         const auto owner = store::shard_of(key(*in.req.tgt), _node.shards());
         if (owner != _node.shard()) {
-            std::vector<std::byte> msg(1 + 6 + 2 + in.raw.size());
-            msg[0] = std::byte(in.from_id ? 1 : 0);
-            base::byte_writer aw(std::span<std::byte>(msg).subspan(1, 6));
-            ce::write_addr4(aw, in.from);
-            msg[7] = std::byte(in.socket & 0xff);
-            msg[8] = std::byte(in.socket >> 8);
-            std::memcpy(msg.data() + 9, in.raw.data(), in.raw.size());
-            bump(_node.post(owner, msg_forward, msg) ? hctr::forwarded_to_owner : hctr::drop_forward_ring_full);
+            // Forwarded once, decoded already: the owner's request server
+            // hands it to on_owned_request without decoding or admitting it again.
+            bump(_node.forward(owner, in) ? hctr::forwarded_to_owner : hctr::drop_forward_ring_full);
             return true;
         }
     }
     return handle(in);
 }
 
-void hyperdht::on_message(node& n, std::uint32_t type, std::span<const std::byte> payload) noexcept {
-    if (type != msg_forward || payload.size() < 9) return;
-    base::byte_reader r(payload);
-    auto flags = r.read_u8();
-    auto from = ce::read_addr4(r);
-    auto socket = r.read_u16le();
-    if (!flags || !from || !socket) return;
-    n.on_forwarded_request(r.read_rest(), *from, *socket, (*flags & 1) != 0, n.now());
-}
+bool hyperdht::on_owned_request(node&, const incoming& in) noexcept { return handle(in); }
+
+void hyperdht::on_message(node&, std::uint32_t, std::span<const std::byte>) noexcept {}
 
 bool hyperdht::handle(const incoming& in) noexcept {
     switch (static_cast<h::command>(in.req.command)) {

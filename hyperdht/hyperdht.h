@@ -8,9 +8,10 @@
 // no token added.
 //
 // Each shard owns the keys store::shard_of() gives it. A request whose target
-// another shard owns is forwarded there whole (the node already checked its
-// token and id) and answered from that shard's socket, which shares the
-// node's address.
+// another shard owns is forwarded there once, with its decoded view
+// (node::forward; the node already checked its token and id, and admit() its
+// needs), handled there by on_owned_request without a second decode, and
+// answered from that shard's socket, which shares the node's address.
 //
 // Writes (ANNOUNCE, UNANNOUNCE, MUTABLE_PUT) run decode -> cheap checks ->
 // signature check -> apply + reply; the signature check goes through
@@ -160,6 +161,7 @@ public:
     hyperdht(node& n, hyperdht_config cfg);
 
     bool on_request(node& n, const incoming& in) noexcept override;
+    bool on_owned_request(node& n, const incoming& in) noexcept override;
     void on_message(node& n, std::uint32_t type, std::span<const std::byte> payload) noexcept override;
     void on_timer(node& n, std::uint64_t cookie, base::mono_time now) noexcept override;
 
@@ -173,8 +175,6 @@ public:
     [[nodiscard]] const store::record_store& records() const noexcept { return _store; }
     // Direct access to this shard's store (preloading, tests). Shard thread only.
     [[nodiscard]] store::record_store& records() noexcept { return _store; }
-
-    static constexpr std::uint32_t msg_forward = msg_app_base;
 
 private:
     struct pending_write;

@@ -10,6 +10,8 @@
 #include "base/endpoint.h"
 #include "base/time.h"
 #include "dht/compact.h"
+#include "dht/counters.h"
+#include "dht/wire.h"
 #include "dht/detail/timer_cookie.h"
 
 namespace dht::detail {
@@ -29,6 +31,16 @@ inline constexpr std::uint64_t replica_sync_ticks = 12;  // full table sync to o
 inline void put_addr(std::span<std::byte, 6> out, const base::endpoint& e) noexcept {
     base::byte_writer w(out);
     ce::write_addr4(w, e);
+}
+
+inline void count_decode_error(dht::counters& _ctr, wire_errc e) noexcept {
+    switch (e) {
+        case wire_errc::too_short: _ctr.inc(ctr::drop_too_short); break;
+        case wire_errc::too_long: _ctr.inc(ctr::drop_too_long); break;
+        case wire_errc::bad_type: _ctr.inc(ctr::drop_bad_type); break;
+        case wire_errc::truncated: _ctr.inc(ctr::drop_truncated); break;
+        case wire_errc::bad_field: _ctr.inc(ctr::drop_bad_field); break;
+    }
 }
 
 }  // namespace dht::detail

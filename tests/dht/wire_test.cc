@@ -185,6 +185,63 @@ TEST(Wire, AValueWriterEncodesLikeAValue) {
     EXPECT_EQ(dht::encode_response(buf, r), 0u);
 }
 
+// A shard hands another a request as its bytes and decoded layout; the view
+// rebuilt from a copy of the bytes equals a fresh decode of that copy.
+TEST(Wire, ARequestLayoutRebuildsTheViewFromACopy) {
+    auto same = [](const dht::request_view& a, const dht::request_view& b) {
+        EXPECT_EQ(a.flags, b.flags);
+        EXPECT_EQ(a.tid.value(), b.tid.value());
+        EXPECT_EQ(a.to, b.to);
+        EXPECT_EQ(a.id, b.id);
+        EXPECT_EQ(a.tok, b.tok);
+        EXPECT_EQ(a.internal, b.internal);
+        EXPECT_EQ(a.command, b.command);
+        EXPECT_EQ(a.tgt, b.tgt);
+        ASSERT_EQ(a.value.has_value(), b.value.has_value());
+        if (a.value) {
+            EXPECT_TRUE(std::equal(a.value->begin(), a.value->end(), b.value->begin(), b.value->end()));
+        }
+    };
+    std::array<std::uint8_t, 32> raw_id{}, raw_tok{}, raw_tgt{};
+    for (std::size_t i = 0; i < 32; ++i) {
+        raw_id[i] = static_cast<std::uint8_t>(i);
+        raw_tok[i] = static_cast<std::uint8_t>(100 + i);
+        raw_tgt[i] = static_cast<std::uint8_t>(200 + i);
+    }
+    const dht::node_id id(raw_id);
+    const dht::token tok(raw_tok);
+    const dht::target tgt(raw_tgt);
+    const std::vector<std::byte> value(300, std::byte{7});
+    for (int mask = 0; mask < 16; ++mask) {
+        for (std::uint64_t command : {std::uint64_t{3}, std::uint64_t{0x1234}}) {
+            dht::request_out q;
+            q.tid = dht::txn_id(0x4242);
+            q.to = base::endpoint::v4(1, 2, 3, 4, 5);
+            q.id = (mask & 1) ? &id : nullptr;
+            q.tok = (mask & 2) ? &tok : nullptr;
+            q.tgt = (mask & 4) ? &tgt : nullptr;
+            if (mask & 8) q.value = value;
+            q.command = command;
+            std::array<std::byte, dht::max_datagram> buf;
+            std::vector<std::byte> bytes(buf.begin(), buf.begin() + dht::encode_request(buf, q));
+            for (bool long_flags : {false, true}) {
+                if (long_flags) {  // the flags as a non-minimal uint, which the decoder accepts
+                    const std::byte f = bytes[1];
+                    bytes.erase(bytes.begin() + 1);
+                    bytes.insert(bytes.begin() + 1, {std::byte{0xfd}, f, std::byte{0}});
+                }
+                auto v = dht::decode_request(bytes);
+                ASSERT_TRUE(v);
+                const dht::request_layout l = dht::layout_of(*v, bytes);
+                const std::vector<std::byte> copy = bytes;
+                auto fresh = dht::decode_request(copy);
+                ASSERT_TRUE(fresh);
+                same(dht::request_view_at(l, copy), *fresh);
+            }
+        }
+    }
+}
+
 TEST(Compact, UintVectorsRoundTrip) {
     auto v = test::load_vectors("vectors-1.json");
     for (auto& [num, hex] : v["uint"].items()) {
