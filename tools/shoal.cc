@@ -16,6 +16,7 @@
 
 #include "crypto/hash.h"
 #include "hyperdht/client.h"
+#include "tools/client_runtime.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
 
@@ -269,12 +270,10 @@ int main(int argc, char** argv) {
         if (!parse_hex(target_hex, t)) return usage("the target must be 64 hex characters");
         fn_target = t;
     }
-    tools::node_service_config cfg;
+    tools::client_config cfg;
     auto bind = base::endpoint::parse_host(host, 0);
     if (!bind) return usage("--host '" + host + "' is not an IPv4 address");
     cfg.bind = *bind;
-    cfg.mode = dht::persistence::never;
-    cfg.quick_firewall = false;
     for (const auto& b : bootstrap) {
         auto e = tools::resolve_endpoint(b);
         if (!e) return usage("--bootstrap " + e.error());
@@ -287,8 +286,8 @@ int main(int argc, char** argv) {
     // --- run the operation on the node's shard ------------------------------
     std::atomic<bool> finished{false};
     outcome out;
-    tools::node_service* svc_ptr = nullptr;
-    std::atomic<tools::node_service*> svc_atomic{nullptr};
+    tools::client_runtime* svc_ptr = nullptr;
+    std::atomic<tools::client_runtime*> svc_atomic{nullptr};
     // What a request holds by raw pointer lives here, past the service (declared
     // before it, so destroyed after its threads are joined).
     std::shared_ptr<void> keep_alive;
@@ -297,7 +296,7 @@ int main(int argc, char** argv) {
         finished.store(true);
         if (auto* s = svc_atomic.load()) s->request_stop();
     };
-    cfg.on_primary_ready = [&](dht::node& n) {
+    cfg.on_ready = [&](dht::node& n) {
         auto c = std::make_shared<dht::client>(n);
         auto report = [finish, c](outcome o) { finish(std::move(o)); };
         if (lookup->parsed()) {
@@ -400,7 +399,7 @@ int main(int argc, char** argv) {
         }
     };
 
-    auto svc = tools::node_service::start(cfg);
+    auto svc = tools::client_runtime::start(cfg);
     if (!svc) {
         std::fprintf(stderr, "shoal: %s\n", svc.error().c_str());
         return 1;
