@@ -6,23 +6,11 @@
 #include <cstring>
 
 #include "crypto/hash.h"
+#include "tools/node_adapter.h"
 
 namespace tools {
 
 namespace {
-
-enum : std::uint8_t { kind_dht = 0, kind_other = 1 };
-
-// dht-rpc frames start with 0x03 (request) or 0x13 (response) and are at
-// least 2 bytes; the same port also carries UDX packets (0xFF 0x01 ...) and
-// 1-byte holepunch probes, which an infrastructure node ignores.
-std::uint8_t classify(std::span<const std::byte> d) noexcept {
-    if (d.size() >= 2) {
-        auto b = std::to_integer<std::uint8_t>(d[0]);
-        if (b == dht::request_byte || b == dht::response_byte) return kind_dht;
-    }
-    return kind_other;
-}
 
 class other_handler final : public engine::handler {
 public:
@@ -40,95 +28,57 @@ private:
 
 }  // namespace
 
-// One per shard: a dht::node driven by the engine.
-class dht_handler final : public engine::handler, private dht::host {
+// One per shard: the shard's dht::node on the shared adapter, and what the
+// service reads of it (counters, status).
+class dht_handler final : public engine::handler {
 public:
-    dht_handler(node_service& svc, engine::shard& s) : _svc(svc), _shard(s) {}
+    dht_handler(node_service& svc, engine::shard& s)
+        : _svc(svc), _node(s, 0, static_cast<std::uint16_t>(s.local_endpoints().size()), 1) {}
 
     void on_start(engine::shard& s) noexcept override {
         const auto& c = _svc._cfg;
-        dht::node_config cfg;
-        cfg.shard = s.id().value();
-        cfg.shards = s.shard_count();
+        dht::node_config cfg = port_node_config(s, _svc._bound);
         cfg.mode = c.mode;
         cfg.public_address = c.public_address;
         cfg.bootstrap = c.bootstrap;
-        cfg.server_port = _svc._bound.port();
-        cfg.bind_address = _svc._bound;
-        cfg.client_socket = s.local_endpoints().size() > 1;
         cfg.quick_firewall = c.quick_firewall;
         cfg.token_master = _svc._token_master;
         cfg.seed = c.seed ? c.seed + s.id().value() : draw_seed();
-        // Announce bumps are wall-clock milliseconds; the node only sees monotonic time.
-        cfg.wall_offset_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
-            base::to_ms(s.now().time_since_epoch());
-        _node = std::make_unique<dht::node>(std::move(cfg), static_cast<dht::host&>(*this), s.now());
-        if (c.hyperdht) {
-            _app = std::make_unique<dht::hyperdht>(*_node, *c.hyperdht);
-            _node->set_app(_app.get());
-            _svc._apps[s.id().value()].store(_app.get());
-        }
+        _node.start(std::move(cfg), c.hyperdht ? &*c.hyperdht : nullptr);
         publish_metrics(s);
-        _node->start(s.now());
         if (s.id().value() == 0) publish_status();  // a persistent node says so from the start
-        if (s.id().value() == 0 && c.on_primary_ready) c.on_primary_ready(*_node);
-        after(s);
     }
-    void on_packet(engine::shard& s, const engine::datagram& d) noexcept override {
-        _node->on_datagram(d.data, d.from, d.socket, d.now);
-        after(s);
-    }
+    void on_packet(engine::shard&, const engine::datagram& d) noexcept override { _node.on_datagram(d); }
     void on_timer(engine::shard& s, std::uint64_t, base::mono_time now) noexcept override {
-        _armed_valid = false;
-        _node->on_timer(now);
-        after(s);
+        _node.on_timer(now);
         if (s.id().value() == 0) publish_status();
     }
-    void on_message(engine::shard& s, const engine::message& m) noexcept override {
-        _node->on_message(m.type, m.bytes(), s.now());
-        after(s);
-    }
-    ~dht_handler() override {
-        if (_node) _svc._apps[_node->config().shard].store(nullptr);
-    }
+    void on_message(engine::shard&, const engine::message& m) noexcept override { _node.on_message(m); }
 
 private:
-    static std::uint64_t draw_seed() noexcept {
-        std::uint64_t v = 0;
-        crypto::random_bytes(&v, sizeof v);
-        return v | 1;
-    }
     // Every counter set of this shard's node, hyperdht, store and verify
-    // queue, for the engine to publish (the objects live as long as the shard).
+    // queue, for the engine to publish. The node lives as long as the shard
+    // (the service never restarts it), so the engine may read them until it stops.
     void publish_metrics(engine::shard& s) {
-        s.publish_metrics(_node->stats());
-        s.publish_metrics(_node->rpc_stats());
-        if (!_app) return;
-        s.publish_metrics(_app->counters());
-        s.publish_metrics(_app->records().metrics(), &store::record_store::collect, &_app->records());
-        if (const auto* v = _app->verify_stats()) s.publish_metrics(*v);
-    }
-    // Keeps one engine timer armed at the node's next deadline.
-    void after(engine::shard& s) noexcept {
-        auto next = _node->next_deadline();
-        if (!next) return;
-        // Re-arm only when the deadline moved earlier or nothing is armed.
-        if (_armed_valid && *next >= _armed_at) return;
-        if (_armed_valid) s.cancel_timer(_armed);
-        _armed = s.arm_timer(*next, 1);
-        _armed_at = *next;
-        _armed_valid = true;
+        const dht::node& n = _node.node();
+        s.publish_metrics(n.stats());
+        s.publish_metrics(n.rpc_stats());
+        dht::hyperdht* app = _node.app();
+        if (app == nullptr) return;
+        s.publish_metrics(app->counters());
+        s.publish_metrics(app->records().metrics(), &store::record_store::collect, &app->records());
+        if (const auto* v = app->verify_stats()) s.publish_metrics(*v);
     }
     void publish_status() noexcept {
         auto& v = _svc;
-        v._st_persistent.store(_node->persistent());
-        v._st_firewalled.store(_node->firewalled());
-        v._st_bootstrapped.store(_node->bootstrapped());
-        v._st_table.store(_node->table().size());
-        auto pub = _node->public_address();
+        const dht::node& n = _node.node();
+        v._st_persistent.store(n.persistent());
+        v._st_firewalled.store(n.firewalled());
+        v._st_bootstrapped.store(n.bootstrapped());
+        v._st_table.store(n.table().size());
+        auto pub = n.public_address();
         v._st_public.store(pub ? pub->key() + 1 : 0);
-        if (auto id = _node->id()) {
+        if (auto id = n.id()) {
             for (std::size_t i = 0; i < 4; ++i) {
                 std::uint64_t w = 0;
                 std::memcpy(&w, id->data() + 8 * i, 8);
@@ -140,21 +90,8 @@ private:
         }
     }
 
-    // dht::host
-    void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t socket) noexcept override {
-        _shard.send(to, d, socket < _shard.local_endpoints().size() ? socket : 0);
-    }
-    bool post(std::uint16_t to, std::uint32_t type, std::span<const std::byte> payload) noexcept override {
-        return _shard.post(base::shard_id(to), type, payload, 0, kind_dht);
-    }
-
     node_service& _svc;
-    engine::shard& _shard;
-    std::unique_ptr<dht::node> _node;
-    std::unique_ptr<dht::hyperdht> _app;
-    base::timer_handle _armed;
-    base::mono_time _armed_at;
-    bool _armed_valid = false;
+    node_adapter _node;
 };
 
 base::result<std::unique_ptr<node_service>, std::string> node_service::start(node_service_config cfg) {
@@ -164,23 +101,10 @@ base::result<std::unique_ptr<node_service>, std::string> node_service::start(nod
     }
     std::unique_ptr<node_service> svc(new node_service(std::move(cfg)));
     crypto::random_bytes(svc->_token_master.data(), svc->_token_master.size());
-    engine::config ec;
+    engine::config ec = port_engine_config(svc->_cfg.bind, svc->_cfg.mode != dht::persistence::public_address);
     ec.shards = svc->_cfg.shards;
     ec.cpus = svc->_cfg.cpus;
     ec.backend = svc->_cfg.backend;
-    ec.binds = {svc->_cfg.bind};
-    // Shard 0 gets a second, private socket: the request socket while the
-    // node is firewalled, so the firewall test can tell whether the server
-    // port accepts unsolicited datagrams.
-    const base::endpoint client_bind = svc->_cfg.bind.with_port(0);
-    const bool want_client = svc->_cfg.mode != dht::persistence::public_address;
-    ec.private_binds = [client_bind, want_client](base::shard_id s) {
-        std::vector<base::endpoint> v;
-        if (s.value() == 0 && want_client) v.push_back(client_bind);
-        return v;
-    };
-    ec.steering = {.enabled = true, .first_byte = dht::response_byte, .offset = 2, .kernel = true};
-    ec.classify = classify;
     node_service* raw = svc.get();
     auto e = engine::engine::create(ec, [raw](engine::shard& s) {
         std::vector<std::unique_ptr<engine::handler>> v;

@@ -1,10 +1,11 @@
 // tools/node_service.h -- runs a dht::node per shard on the engine.
 //
-// This is where the sans-I/O DHT meets sockets: each shard's handler owns
-// its dht::node, feeds it datagrams, timer expiries and cross-shard
-// messages, and implements dht::host on top of engine::shard. The service
-// also classifies what else arrives on the DHT port (UDX stream packets,
-// holepunch probes) and publishes a status snapshot other threads may read.
+// Each shard's handler runs its dht::node (and hyperdht) on the shared
+// tools::node_adapter (node_adapter.h), which feeds it datagrams, timer
+// expiries and cross-shard messages and implements dht::host on the shard.
+// The service counts what else arrives on the DHT port (UDX stream packets,
+// holepunch probes), sums the shards' counters, and publishes a status
+// snapshot other threads may read.
 //
 // Thread safety: start/stop/status from the owning (main) thread; everything
 // else runs on the shards.
@@ -13,7 +14,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +40,6 @@ struct node_service_config {
     // The HyperDHT commands (storage and relay); without it the node serves
     // dht-rpc only and answers UNKNOWN_COMMAND to the rest.
     std::optional<dht::hyperdht_config> hyperdht;
-    // Runs on shard 0 once its node has started (e.g. a client operation).
-    std::function<void(dht::node&)> on_primary_ready;
 };
 
 // Counters of traffic that shares the DHT port but is not dht-rpc.
@@ -93,7 +91,6 @@ private:
     std::array<std::uint8_t, 32> _token_master{};
     std::unique_ptr<engine::engine> _engine;
     other_traffic _other;
-    std::array<std::atomic<const dht::hyperdht*>, base::max_shards> _apps{};
     // Status fields written by shard 0 (seqlock-free: each field is atomic).
     std::atomic<bool> _st_persistent{false}, _st_firewalled{true}, _st_bootstrapped{false};
     std::atomic<std::size_t> _st_table{0};

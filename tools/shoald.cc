@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "crypto/batch_verify.h"
@@ -112,9 +113,9 @@ std::string counters_line(const tools::node_service& svc) {
     return out.empty() ? "none" : out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line, or the exit status when there is nothing to run (--help,
+// --version: 0; a parse error, reported by CLI11: 2).
+std::variant<options, int> parse_options(int argc, char** argv) {
     options o;
     CLI::App app{"shoald: a HyperDHT-compatible DHT node (bootstrap, storage and holepunch relay)"};
     app.set_version_flag("--version", std::string("shoald ") + tools::version);
@@ -172,44 +173,10 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
     }
+    return o;
+}
 
-    spdlog::set_default_logger(spdlog::stderr_color_mt("shoald"));
-    spdlog::set_level(spdlog::level::from_str(o.log_level));
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-
-    if (!crypto::set_batch_verify_backend(o.verify_backend)) {
-        return usage_error("--verify-backend " + o.verify_backend + " is not supported by this CPU");
-    }
-
-    tools::node_service_config cfg;
-    auto bind = base::endpoint::parse_host(o.host, o.port);
-    if (!bind) return usage_error("--host '" + o.host + "' is not an IPv4 address");
-    cfg.bind = *bind;
-    cfg.shards = o.shards;
-    cfg.cpus = o.cpus;
-    cfg.backend = o.backend == "io_uring" ? engine::backend_kind::io_uring
-                  : o.backend == "epoll"  ? engine::backend_kind::epoll
-                                          : engine::backend_kind::automatic;
-    if (!o.public_host.empty()) {
-        if (o.ephemeral) return usage_error("--public-host makes a persistent node; it cannot be --ephemeral");
-        const std::uint16_t pport = o.public_port ? o.public_port : o.port;
-        if (pport == 0) return usage_error("--public-host needs a known port: give --port or --public-port");
-        auto pub = base::endpoint::parse_host(o.public_host, pport);
-        if (!pub || pub->v4_u32() == 0) return usage_error("--public-host '" + o.public_host + "' is not a usable IPv4 address");
-        cfg.public_address = *pub;
-        cfg.mode = dht::persistence::public_address;
-    } else if (o.public_port) {
-        return usage_error("--public-port needs --public-host");
-    } else {
-        cfg.mode = o.ephemeral ? dht::persistence::never : o.adaptive ? dht::persistence::adaptive : dht::persistence::at_bootstrap;
-    }
-    for (const auto& b : o.bootstrap) {
-        if (b.empty()) continue;
-        auto e = tools::resolve_endpoint(b);
-        if (!e) return usage_error("--bootstrap " + e.error());
-        cfg.bootstrap.push_back(*e);
-    }
-
+dht::hyperdht_config hyperdht_config_of(const options& o) {
     dht::hyperdht_config hcfg;
     hcfg.limits.record_ttl = base::seconds(static_cast<std::int64_t>(o.record_ttl_min * 60));
     hcfg.limits.route_ttl = hcfg.limits.record_ttl;
@@ -222,35 +189,59 @@ int main(int argc, char** argv) {
     hcfg.batch_verify = o.verify == "batch";
     hcfg.verify_batch = o.verify_batch;
     hcfg.verify_delay = base::microseconds(o.verify_delay_us);
-    cfg.hyperdht = hcfg;
+    return hcfg;
+}
 
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // inherited by the shard threads; handled below
+// A checked configuration: what the service runs, and the options it came from.
+struct config {
+    options o;
+    tools::node_service_config svc;
+};
 
-    auto svc = tools::node_service::start(cfg);
-    if (!svc) {
-        spdlog::error("cannot start: {}", svc.error());
-        return 1;
+// Checks the options; an error is a message for the user (exit status 2).
+base::result<config, std::string> make_config(const options& o) {
+    if (!crypto::set_batch_verify_backend(o.verify_backend)) {
+        return base::fail("--verify-backend " + o.verify_backend + " is not supported by this CPU");
     }
-    auto& s = **svc;
-    spdlog::info("shoald {} listening on {} with {} shard(s), backend {}{}", tools::version, s.bound().to_string(),
-                 o.shards, engine::to_string(s.backend()),
-                 o.shards > 1 ? (s.kernel_steering() ? ", kernel steering" : ", software steering") : "");
-    spdlog::info("signature checks: {}, arithmetic {}", o.verify, crypto::batch_verify_backend());
-    if (cfg.public_address) {
-        spdlog::info("persistent bootstrap node, public address {}, id {}", cfg.public_address->to_string(),
-                     base::to_hex(dht::id_of(*cfg.public_address)));
-    } else if (cfg.bootstrap.empty()) {
-        spdlog::warn("no --bootstrap and no --public-host: this node can only wait to be contacted");
+    config c{o, {}};
+    tools::node_service_config& cfg = c.svc;
+    auto bind = base::endpoint::parse_host(o.host, o.port);
+    if (!bind) return base::fail("--host '" + o.host + "' is not an IPv4 address");
+    cfg.bind = *bind;
+    cfg.shards = o.shards;
+    cfg.cpus = o.cpus;
+    cfg.backend = o.backend == "io_uring" ? engine::backend_kind::io_uring
+                  : o.backend == "epoll"  ? engine::backend_kind::epoll
+                                          : engine::backend_kind::automatic;
+    if (!o.public_host.empty()) {
+        if (o.ephemeral) return base::fail(std::string("--public-host makes a persistent node; it cannot be --ephemeral"));
+        const std::uint16_t pport = o.public_port ? o.public_port : o.port;
+        if (pport == 0) return base::fail(std::string("--public-host needs a known port: give --port or --public-port"));
+        auto pub = base::endpoint::parse_host(o.public_host, pport);
+        if (!pub || pub->v4_u32() == 0) return base::fail("--public-host '" + o.public_host + "' is not a usable IPv4 address");
+        cfg.public_address = *pub;
+        cfg.mode = dht::persistence::public_address;
+    } else if (o.public_port) {
+        return base::fail(std::string("--public-port needs --public-host"));
+    } else {
+        cfg.mode = o.ephemeral ? dht::persistence::never : o.adaptive ? dht::persistence::adaptive : dht::persistence::at_bootstrap;
     }
+    for (const auto& b : o.bootstrap) {
+        if (b.empty()) continue;
+        auto e = tools::resolve_endpoint(b);
+        if (!e) return base::fail("--bootstrap " + e.error());
+        cfg.bootstrap.push_back(*e);
+    }
+    cfg.hyperdht = hyperdht_config_of(o);
+    return c;
+}
 
-    bool was_persistent = cfg.public_address.has_value();
+// Serves until SIGINT or SIGTERM: logs a new identity, the status line every
+// --stats-interval, and the counters on SIGUSR1.
+void serve(const config& c, tools::node_service& s, sigset_t& sigs) {
+    bool was_persistent = c.svc.public_address.has_value();
     using clock = std::chrono::steady_clock;
-    const auto interval = std::chrono::seconds(o.stats_interval);
+    const auto interval = std::chrono::seconds(c.o.stats_interval);
     auto next_status = clock::now() + interval;
     for (;;) {
         // Wake at least every second to notice a new identity; signals end the wait at once.
@@ -267,12 +258,15 @@ int main(int argc, char** argv) {
                          st.public_address ? st.public_address->to_string() : "?", base::to_hex(*st.id));
         }
         was_persistent = st.persistent;
-        if (o.stats_interval && clock::now() >= next_status) {
+        if (c.o.stats_interval && clock::now() >= next_status) {
             next_status = clock::now() + interval;
             spdlog::info("{}", status_line(s));
         }
     }
-    s.stop();
+}
+
+// Logs what the node did, after it has stopped.
+void log_stopped(const tools::node_service& s) {
     spdlog::info("stopped: {}", status_line(s));
     spdlog::info("counters: {}", counters_line(s));
     using crypto::verify_ctr;
@@ -283,5 +277,48 @@ int main(int argc, char** argv) {
                      batches ? static_cast<double>(items - single) / static_cast<double>(batches) : 0.0, single,
                      s.total(verify_ctr::fallbacks), s.total(verify_ctr::key_hits), s.total(verify_ctr::key_lookups));
     }
+}
+
+int run(const config& c) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("shoald"));
+    spdlog::set_level(spdlog::level::from_str(c.o.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // inherited by the shard threads; handled below
+
+    auto svc = tools::node_service::start(c.svc);
+    if (!svc) {
+        spdlog::error("cannot start: {}", svc.error());
+        return 1;
+    }
+    auto& s = **svc;
+    spdlog::info("shoald {} listening on {} with {} shard(s), backend {}{}", tools::version, s.bound().to_string(),
+                 c.o.shards, engine::to_string(s.backend()),
+                 c.o.shards > 1 ? (s.kernel_steering() ? ", kernel steering" : ", software steering") : "");
+    spdlog::info("signature checks: {}, arithmetic {}", c.o.verify, crypto::batch_verify_backend());
+    if (c.svc.public_address) {
+        spdlog::info("persistent bootstrap node, public address {}, id {}", c.svc.public_address->to_string(),
+                     base::to_hex(dht::id_of(*c.svc.public_address)));
+    } else if (c.svc.bootstrap.empty()) {
+        spdlog::warn("no --bootstrap and no --public-host: this node can only wait to be contacted");
+    }
+
+    serve(c, s, sigs);
+    s.stop();
+    log_stopped(s);
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = parse_options(argc, argv);
+    if (auto* code = std::get_if<int>(&parsed)) return *code;
+    auto c = make_config(std::get<options>(parsed));
+    if (!c) return usage_error(c.error());
+    return run(*c);
 }

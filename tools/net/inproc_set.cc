@@ -13,6 +13,7 @@
 #include "crypto/hash.h"
 #include "dht/node.h"
 #include "engine/engine.h"
+#include "tools/node_adapter.h"
 
 namespace net {
 
@@ -22,35 +23,29 @@ constexpr std::uint64_t poll_cookie = std::uint64_t{1} << 40;
 constexpr auto command_poll = std::chrono::milliseconds(20);
 constexpr std::uint32_t cmd_up = 1;
 
-// One hosted node: its socket on the shard, and the dht::host it talks through.
-class hosted final : public dht::host {
+// One hosted node: the shared adapter on its own socket, with the
+// send-side injection point as its dht::host::send.
+class hosted final : public tools::node_adapter {
 public:
     hosted(engine::shard& s, std::uint16_t socket, std::size_t index, base::prng& rnd, double loss,
            inproc_counters& ctr)
-        : _shard(s), _socket(socket), _index(index), _rnd(rnd), _loss(loss), _ctr(ctr) {}
+        : node_adapter(s, socket, 1, socket), _index(index), _rnd(rnd), _loss(loss), _ctr(ctr) {}
 
-    // dht::host. The send-side injection point.
-    void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t) noexcept override {
+    void send(const base::endpoint& to, std::span<const std::byte> d, std::uint16_t socket) noexcept override {
         if (_loss > 0 && _rnd.chance(_loss)) {
             _ctr.injected_tx.inc();
             return;
         }
-        _shard.send(to, d, _socket);
+        node_adapter::send(to, d, socket);
     }
     // Each hosted node is a one-shard node: it never posts.
     bool post(std::uint16_t, std::uint32_t, std::span<const std::byte>) noexcept override { return false; }
 
     [[nodiscard]] std::size_t index() const noexcept { return _index; }
-    std::unique_ptr<dht::node> node;
     std::uint32_t applied = 0;  // the last command word applied
     std::uint32_t incarnation = 0;
-    base::timer_handle armed;
-    base::mono_time armed_at;
-    bool armed_valid = false;
 
 private:
-    engine::shard& _shard;
-    std::uint16_t _socket;
     std::size_t _index;
     base::prng& _rnd;
     double _loss;
@@ -71,14 +66,14 @@ public:
         for (std::size_t i = s.id().value(); i < c.nodes; i += c.shards) {
             _nodes.push_back(std::make_unique<hosted>(s, socket++, i, _rnd, c.loss, _ctr));
         }
-        apply_commands(s);
+        apply_commands();
         s.arm_timer(s.now() + command_poll, poll_cookie);
     }
 
-    void on_packet(engine::shard& s, const engine::datagram& d) noexcept override {
+    void on_packet(engine::shard&, const engine::datagram& d) noexcept override {
         if (d.socket >= _nodes.size()) return;
         auto& h = *_nodes[d.socket];
-        if (!h.node) {
+        if (!h.running()) {
             _ctr.to_down_node.inc();
             return;
         }
@@ -87,45 +82,22 @@ public:
             _ctr.injected_rx.inc();
             return;
         }
-        h.node->on_datagram(d.data, d.from, 0, d.now);
-        rearm(s, h);
+        h.on_datagram(d);
     }
 
     void on_timer(engine::shard& s, std::uint64_t cookie, base::mono_time now) noexcept override {
         if (cookie == poll_cookie) {
-            apply_commands(s);
+            apply_commands();
             s.arm_timer(now + command_poll, poll_cookie);
             return;
         }
         if (cookie >= _nodes.size()) return;
-        auto& h = *_nodes[cookie];
-        h.armed_valid = false;
-        if (!h.node) return;
-        h.node->on_timer(now);
-        rearm(s, h);
+        _nodes[cookie]->on_timer(now);
     }
 
 private:
-    // Keeps one engine timer per node armed at its next deadline.
-    void rearm(engine::shard& s, hosted& h) noexcept {
-        if (!h.node) return;
-        auto next = h.node->next_deadline();
-        if (!next) return;
-        if (h.armed_valid && *next >= h.armed_at) return;
-        if (h.armed_valid) s.cancel_timer(h.armed);
-        h.armed = s.arm_timer(*next, h.index() / _set.config().shards);
-        h.armed_at = *next;
-        h.armed_valid = true;
-    }
-
-    void bring_down(engine::shard& s, hosted& h) noexcept {
-        if (h.armed_valid) s.cancel_timer(h.armed);
-        h.armed_valid = false;
-        h.node.reset();
-    }
-
-    void bring_up(engine::shard& s, hosted& h) {
-        bring_down(s, h);
+    // A fresh node: new seed, new token secret, empty table.
+    void bring_up(hosted& h) {
         const auto& c = _set.config();
         const auto addr = _set.addr(h.index());
         dht::node_config cfg;
@@ -135,25 +107,19 @@ private:
         cfg.server_port = addr.port();
         crypto::random_bytes(cfg.token_master.data(), cfg.token_master.size());
         cfg.seed = (c.seed * 1'000'003 + h.index()) * 7919 + ++h.incarnation;
-        cfg.wall_offset_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count() -
-                             base::to_ms(s.now().time_since_epoch());
-        h.node = std::make_unique<dht::node>(std::move(cfg), h, s.now());
-        h.node->start(s.now());
+        h.start(std::move(cfg), nullptr);
         _ctr.incarnations.inc();
-        rearm(s, h);
     }
 
-    void apply_commands(engine::shard& s) noexcept {
+    void apply_commands() noexcept {
         for (auto& hp : _nodes) {
             auto& h = *hp;
             const std::uint32_t c = _set.command(h.index());
             if (c == h.applied) continue;
             if (c & cmd_up) {
-                bring_up(s, h);
+                bring_up(h);
             } else {
-                bring_down(s, h);
+                h.stop();
             }
             h.applied = c;
             _set.ack(h.index(), c);

@@ -10,9 +10,9 @@
 // Why shards hosting many nodes rather than one tools::node_service per node:
 // node_service starts an engine (a thread, an io_uring, 2048 receive buffers)
 // per node, so 64 nodes would be 64 threads on our 2 cores and 64 x 4 MiB of
-// buffers; and its dht::host is private to it, so it offers no point at which
-// to inject loss. Here each shard owns its nodes' dht::host, which is where
-// the fault injection sits:
+// buffers. Here each hosted node is a tools::node_adapter (the same adapter
+// node_service runs per shard) on a socket of its own, and its dht::host::send
+// is where the fault injection sits:
 //
 //   - send side: every datagram a hosted node sends is dropped with
 //     probability loss (before it reaches the engine's send queue);

@@ -2,7 +2,7 @@
 
 #include "base/random.h"
 #include "dht/node.h"
-#include "tools/node_service.h"
+#include "tools/client_runtime.h"
 
 namespace net {
 
@@ -96,15 +96,13 @@ base::result<std::unique_ptr<lookup_client>, std::string> lookup_client::start(c
                                                                                lookup_plan plan) {
     std::unique_ptr<lookup_client> c(new lookup_client());
     c->_driver = std::make_unique<lookup_driver>(plan);
-    tools::node_service_config cfg;
+    tools::client_config cfg;
     cfg.bind = host.with_port(0);
     cfg.backend = backend;
-    cfg.mode = dht::persistence::never;
-    cfg.quick_firewall = false;
     cfg.bootstrap = std::move(bootstrap);
     lookup_driver* d = c->_driver.get();
-    cfg.on_primary_ready = [d](dht::node& n) { d->attach(n); };
-    auto svc = tools::node_service::start(std::move(cfg));
+    cfg.on_ready = [d](dht::node& n) { d->attach(n); };
+    auto svc = tools::client_runtime::start(std::move(cfg));
     if (!svc) return base::fail("client node: " + svc.error());
     c->_svc = std::move(*svc);
     return c;
@@ -114,7 +112,7 @@ lookup_client::~lookup_client() {
     if (_svc) _svc->stop();
 }
 
-bool lookup_client::bootstrapped() const { return _svc && _svc->status().bootstrapped; }
+bool lookup_client::bootstrapped() const { return _svc && _svc->bootstrapped(); }
 void lookup_client::go() noexcept { _driver->go.store(true, std::memory_order_release); }
 std::size_t lookup_client::started() const noexcept { return _driver->started.load(std::memory_order_acquire); }
 std::size_t lookup_client::finished() const noexcept { return _driver->finished.load(std::memory_order_acquire); }

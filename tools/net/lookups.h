@@ -1,5 +1,5 @@
-// tools/net/lookups.h -- the measuring client: an ephemeral dht::node (via
-// tools::node_service, one shard, as tools/shoal.cc runs it) that issues
+// tools/net/lookups.h -- the measuring client: an ephemeral dht::node (on a
+// tools::client_runtime, as tools/shoal.cc runs it) that issues
 // FIND_NODE lookups for random targets on a schedule.
 //
 // The schedule runs on the client's shard as a dht::app_handler driven by
@@ -26,7 +26,7 @@
 #include "tools/net/truth.h"
 
 namespace tools {
-class node_service;
+class client_runtime;
 }
 
 namespace net {
@@ -61,7 +61,7 @@ public:
 private:
     lookup_client() = default;
     std::unique_ptr<lookup_driver> _driver;  // outlives the node (declared first, destroyed last)
-    std::unique_ptr<tools::node_service> _svc;
+    std::unique_ptr<tools::client_runtime> _svc;
 };
 
 }  // namespace net
