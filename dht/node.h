@@ -133,8 +133,6 @@ public:
     void bump(ctr c) noexcept { _core._ctr.inc(c); }
 
 private:
-    friend class node_test_access;
-
     void enter(base::mono_time now) noexcept;
     void on_tick() noexcept;
     void on_timer_fired(std::uint64_t cookie) noexcept;
