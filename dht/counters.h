@@ -43,7 +43,8 @@ enum class ctr : std::uint8_t {
     down_hints_sent,
     down_hints_suppressed,    // over the per-tick budget
     shard_messages_out,
-    shard_messages_dropped,   // the ring to another shard was full (state messages are resent; see node_shards.cc)
+    shard_messages_dropped,   // the ring to another shard was full (state messages are resent; see replication.cc)
+    bad_shard_messages,       // a cross-shard message that did not parse (only this process posts them)
     count_
 };
 inline constexpr std::size_t ctr_count = static_cast<std::size_t>(ctr::count_);
@@ -98,6 +99,8 @@ inline constexpr std::array<base::metrics::def, ctr_count> ctr_defs{{
      "State messages posted to other shards (table, identity, reports)."},
     {"shard_messages_dropped", "shoal_dht_shard_messages_dropped_total", kind::counter,
      "State messages lost to a full ring (identity and table are resent)."},
+    {"bad_shard_messages", "shoal_dht_bad_shard_messages_total", kind::counter,
+     "Cross-shard messages that did not parse and were dropped (a bug: only this process posts them)."},
 }};
 }  // namespace detail
 

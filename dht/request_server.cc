@@ -23,7 +23,7 @@ struct forward_head {
     request_layout layout;
     base::endpoint from;
     std::uint16_t socket = 0;
-    bool from_id = false;  // the receiving shard verified the sender's id
+    std::uint8_t from_id = 0;  // 1: the receiving shard verified the sender's id (a byte: any value reads safely)
 };
 static_assert(std::is_trivially_copyable_v<forward_head>);
 
@@ -224,7 +224,7 @@ void request_server::relay(const incoming& in, std::span<const std::byte> value,
 bool request_server::forward(std::uint16_t owner, const incoming& in) noexcept {
     std::array<std::byte, sizeof(forward_head) + max_datagram> msg;
     if (in.raw.size() > max_datagram) return false;
-    const forward_head h{layout_of(in.req, in.raw), in.from, in.socket, in.from_id.has_value()};
+    const forward_head h{layout_of(in.req, in.raw), in.from, in.socket, static_cast<std::uint8_t>(in.from_id ? 1 : 0)};
     std::memcpy(msg.data(), &h, sizeof h);
     std::memcpy(msg.data() + sizeof h, in.raw.data(), in.raw.size());
     return _c.post(owner, msg_request, std::span(msg).first(sizeof h + in.raw.size()));
@@ -235,10 +235,15 @@ void request_server::on_forwarded(std::span<const std::byte> payload) noexcept {
     forward_head h;
     std::memcpy(&h, payload.data(), sizeof h);
     const auto raw = payload.subspan(sizeof h);
-    const request_view req = request_view_at(h.layout, raw);
+    const std::optional<request_view> req = request_view_at(h.layout, raw);
+    if (!req) {
+        // Only this process posts these, so this never happens unless a bug does.
+        _ctr.inc(ctr::bad_shard_messages);
+        return;
+    }
     std::optional<node_id> from_id;
-    if (h.from_id) from_id = req.id;  // verified equal to H(from) by the sender
-    const incoming in{req, raw, h.from, from_id, h.socket, _c.now};
+    if (h.from_id != 0) from_id = req->id;  // verified equal to H(from) by the sender
+    const incoming in{*req, raw, h.from, from_id, h.socket, _c.now};
     if (!_c.app->on_owned_request(_c.self, in)) unknown_command(in);
 }
 

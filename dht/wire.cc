@@ -136,7 +136,12 @@ request_layout layout_of(const request_view& v, base::bytes_view d) noexcept {
     return l;
 }
 
-request_view request_view_at(const request_layout& l, base::bytes_view d) noexcept {
+std::optional<request_view> request_view_at(const request_layout& l, base::bytes_view d) noexcept {
+    auto fits = [&](std::size_t off, std::size_t len) { return off <= d.size() && len <= d.size() - off; };
+    if ((l.id && !fits(l.id, 32)) || (l.tok && !fits(l.tok, 32)) || (l.tgt && !fits(l.tgt, 32)) ||
+        ((l.flags & flag::value) && !fits(l.value, l.value_len))) {
+        return std::nullopt;
+    }
     auto fixed = [&](std::uint16_t off) {
         std::array<std::uint8_t, 32> a;
         std::memcpy(a.data(), d.data() + off, 32);

@@ -94,8 +94,10 @@ struct request_layout {
 };
 // REQUIRES: v was decoded from `datagram` by decode_request.
 [[nodiscard]] request_layout layout_of(const request_view& v, base::bytes_view datagram) noexcept;
-// REQUIRES: `datagram` holds the bytes layout_of was given (a copy will do).
-[[nodiscard]] request_view request_view_at(const request_layout& l, base::bytes_view datagram) noexcept;
+// The view layout_of described, over `datagram` (the bytes layout_of was
+// given, or a copy). Nullopt when a field the layout names lies outside
+// `datagram`: a layout is checked like any other input.
+[[nodiscard]] std::optional<request_view> request_view_at(const request_layout& l, base::bytes_view datagram) noexcept;
 
 // What to encode. Pointers and views are borrowed for the call only.
 struct request_out {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/start.sh [NODES] [BASE_PORT]
-# Sets everything up, builds the release binaries and runs a local shoal
-# network in the foreground: NODES (default 5) shoald processes on 127.0.0.1,
-# ports BASE_PORT.. (default 10001..), the first a bootstrap node. Ctrl-C stops it.
+# Sets everything up, builds only the binaries it runs (shoald, shoal,
+# shoal-load) and runs a local shoal network in the foreground: NODES (default
+# 5) shoald processes on 127.0.0.1, ports BASE_PORT.. (default 10001..), the
+# first a bootstrap node. Ctrl-C stops it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 nodes=${1:-5}
@@ -11,7 +12,8 @@ case "$nodes" in ''|*[!0-9]*) echo "start.sh: NODES must be a number" >&2; exit 
 case "$base" in ''|*[!0-9]*) echo "start.sh: BASE_PORT must be a number" >&2; exit 2 ;; esac
 [ "$nodes" -ge 1 ] && [ $((base + nodes - 1)) -le 65535 ] || { echo "start.sh: bad NODES/BASE_PORT" >&2; exit 2; }
 
-bin=$("$here/scripts/build.sh" | tail -n 1)
+# Only what the network and the banner's commands run: not the tests, fuzzers or benchmarks.
+bin=$("$here/scripts/build.sh" shoald shoal shoal-load | tail -n 1)
 logs=$(mktemp -d)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "stopped; logs in $logs"; }
