@@ -105,9 +105,6 @@ inline constexpr std::array<base::metrics::def, ctr_count> ctr_defs{{
 }  // namespace detail
 
 [[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(ctr) noexcept { return detail::ctr_defs; }
-[[nodiscard]] inline const char* ctr_name(ctr c) noexcept {
-    return c < ctr::count_ ? detail::ctr_defs[static_cast<std::size_t>(c)].name.data() : "unknown";
-}
 
 // A node's counters: plain integers, its shard's alone.
 using counters = base::metrics::counter_set<ctr>;

@@ -80,10 +80,6 @@ inline constexpr std::array<base::metrics::def, counter_count> ctr_defs{{
 
 [[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(ctr) noexcept { return detail::ctr_defs; }
 
-// The stable, snake_case name of each counter (for logs and status output).
-[[nodiscard]] inline const char* counter_name(ctr c) noexcept {
-    return c < ctr::count_ ? detail::ctr_defs[static_cast<std::size_t>(c)].name.data() : "unknown";
-}
 
 using shard_counters = base::metrics::counter_set<ctr>;
 

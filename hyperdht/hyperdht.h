@@ -131,9 +131,6 @@ inline constexpr std::array<base::metrics::def, hctr_count> hctr_defs{{
 }};
 }  // namespace detail
 [[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(hctr) noexcept { return detail::hctr_defs; }
-[[nodiscard]] inline const char* hctr_name(hctr c) noexcept {
-    return c < hctr::count_ ? detail::hctr_defs[static_cast<std::size_t>(c)].name.data() : "unknown";
-}
 
 struct hyperdht_config {
     store::limits limits;

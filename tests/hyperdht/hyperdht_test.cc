@@ -404,7 +404,7 @@ TEST_F(fixture, AnEphemeralNodeRefusesStorageButStillRelays) {
 TEST(HyperdhtCounters, EveryCounterIsDeclaredByTheRules) {
     EXPECT_EQ(base::metrics::check_table(dht::metric_defs(dht::hctr{})), "");
     for (std::size_t i = 0; i < dht::hctr_count; ++i) {
-        EXPECT_FALSE(std::string_view(dht::hctr_name(static_cast<dht::hctr>(i))).empty()) << i;
+        EXPECT_FALSE(base::metrics::counter_set<dht::hctr>::name(static_cast<dht::hctr>(i)).empty()) << i;
     }
 }
 
