@@ -159,7 +159,7 @@ bool hyperdht::on_request(node& n, const incoming& in) noexcept {
         const auto owner = store::shard_of(key(*in.req.tgt), _node.shards());
         if (owner != _node.shard()) {
             // Forwarded once, decoded already: the owner's request server
-            // hands it to on_owned_request without decoding or admitting it again.
+            // hands it to on_owned_request without decoding it again.
             bump(_node.forward(owner, in) ? hctr::forwarded_to_owner : hctr::drop_forward_ring_full);
             return true;
         }
@@ -167,7 +167,17 @@ bool hyperdht::on_request(node& n, const incoming& in) noexcept {
     return handle(in);
 }
 
-bool hyperdht::on_owned_request(node&, const incoming& in) noexcept { return handle(in); }
+// The owner admits a forwarded request again: the check is a table lookup,
+// and it keeps every handler's precondition local to this shard (a ring
+// message is input like any other: the node fuzzer feeds them).
+bool hyperdht::on_owned_request(node&, const incoming& in) noexcept {
+    switch (admit(in)) {
+        case admission::unknown: return false;
+        case admission::dropped: return true;
+        case admission::admitted: break;
+    }
+    return handle(in);
+}
 
 void hyperdht::on_message(node&, std::uint32_t, std::span<const std::byte>) noexcept {}
 
