@@ -79,6 +79,8 @@ public:
     // global when none of them says more (a wildcard bind, nothing learned yet).
     [[nodiscard]] base::addr_scope network_scope() const noexcept { return _identity.network_scope(); }
     [[nodiscard]] const routing_table& table() const noexcept { return _core.table; }
+    // Table nodes that reached us within the last minute (primary; readiness).
+    [[nodiscard]] std::size_t reached_recently() const noexcept { return _keeper.reached_recently(); }
     [[nodiscard]] const dht::counters& stats() const noexcept { return _core._ctr; }
     [[nodiscard]] const rpc::stats& rpc_stats() const noexcept { return _outgoing.rpc_stats(); }
     [[nodiscard]] const node_config& config() const noexcept { return _core.cfg; }

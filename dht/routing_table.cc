@@ -203,6 +203,7 @@ std::vector<node_id> routing_table::rekey(const node_id& new_self) {
         n.pinged = e.pinged;
         n.sampled = e.sampled;
         n.heard = e.heard;
+        n.reached = e.reached;
         n.down_hints = e.down_hints;
     }
     return dropped;

@@ -36,6 +36,7 @@ struct table_entry {
     std::uint64_t pinged = 0;     // tick we last interacted with it
     std::uint64_t sampled = 0;    // tick its `to` field last fed the NAT sampler (0: never)
     std::uint64_t heard = 0;      // event counter value when last heard from (finer than ticks)
+    std::uint64_t reached = 0;    // tick it last reached us itself (a response, or a request with its id); 0: never
     std::uint32_t down_hints = 0;
     std::uint32_t prev = no_slot, next = no_slot;  // recency list
     bool live = false;

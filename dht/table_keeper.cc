@@ -38,13 +38,20 @@ void table_keeper::node_from_network(bool sample, const base::endpoint& from, co
             e.sampled = _c.tick;
             _c.ident->nat_add(to);
         }
-        e.pinged = e.seen = _c.tick;
+        e.pinged = e.seen = e.reached = _c.tick;
         e.heard = ++_heard_seq;
         e.addr = from;
         table.touch(slot);
         return;
     }
     add_table_node(*id, from, to);
+    if (slot = table.find(*id); slot != no_slot) table.at(slot).reached = _c.tick;
+}
+
+std::size_t table_keeper::reached_recently() const noexcept {
+    std::size_t n = 0;
+    _c.table.for_each([&](const table_entry& e) { n += e.reached != 0 && _c.tick - e.reached < recent_node; });
+    return n;
 }
 
 void table_keeper::add_table_node(const node_id& id, const base::endpoint& addr, std::optional<base::endpoint> to) {

@@ -33,6 +33,9 @@ public:
     void remove_table_node(const node_id& id) noexcept;
     // A peer says `suspect` is down: check it (primary).
     void down_hinted(const base::endpoint& suspect) noexcept;
+    // Table nodes that reached us themselves (answered a request of ours, or
+    // sent one carrying their id) less than a minute (recent_node ticks) ago.
+    [[nodiscard]] std::size_t reached_recently() const noexcept;
     // Up to out.size() closest table nodes to t.
     std::size_t closest_nodes(const target& t, std::span<base::endpoint> out) noexcept;
 

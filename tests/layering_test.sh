@@ -16,7 +16,8 @@ declare -A allowed=(
   [store]="base crypto store"
   [dht]="base crypto dht"
   [hyperdht]="base crypto store dht hyperdht"
-  [tools]="base engine crypto store dht hyperdht tools"
+  [control]="base control"
+  [tools]="base engine crypto store dht hyperdht control tools"
 )
 # Layers that never touch sockets, rings or the kernel's network API.
 sans_io="crypto store dht hyperdht"

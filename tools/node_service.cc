@@ -72,6 +72,12 @@ private:
     void publish_status() noexcept {
         auto& v = _svc;
         const dht::node& n = _node.node();
+        if (n.tick() != _published_tick) {
+            _published_tick = n.tick();
+            v._st_reached.store(n.reached_recently());
+            v._st_tick.store(n.tick());
+            copy_table(n);
+        }
         v._st_persistent.store(n.persistent());
         v._st_firewalled.store(n.firewalled());
         v._st_bootstrapped.store(n.bootstrapped());
@@ -90,8 +96,19 @@ private:
         }
     }
 
+    // Once per tick; skipped (until the next) when a reader holds the copy.
+    void copy_table(const dht::node& n) noexcept {
+        std::unique_lock lock(_svc._table_mu, std::try_to_lock);
+        if (!lock.owns_lock()) return;
+        table_copy& t = _svc._table;
+        t.tick = n.tick();
+        t.nodes.clear();
+        n.table().for_each([&](const dht::table_entry& e) { t.nodes.push_back({e.id, e.addr, e.added, e.seen, e.reached}); });
+    }
+
     node_service& _svc;
     node_adapter _node;
+    std::uint64_t _published_tick = ~std::uint64_t{0};
 };
 
 base::result<std::unique_ptr<node_service>, std::string> node_service::start(node_service_config cfg) {
@@ -139,6 +156,8 @@ node_status node_service::status() const {
                                               static_cast<std::uint8_t>(k >> 24), static_cast<std::uint8_t>(k >> 16),
                                               static_cast<std::uint16_t>(k));
     }
+    s.reached_recently = _st_reached.load();
+    s.tick = _st_tick.load();
     if (_st_has_id.load()) {
         std::array<std::uint8_t, 32> a;
         for (std::size_t i = 0; i < 4; ++i) {
@@ -148,6 +167,11 @@ node_status node_service::status() const {
         s.id = dht::node_id(a);
     }
     return s;
+}
+
+table_copy node_service::table() const {
+    std::lock_guard lock(_table_mu);
+    return _table;
 }
 
 store::store_stats node_service::store_totals() const noexcept {

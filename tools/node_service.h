@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,19 @@ struct node_status {
     std::size_t table_size = 0;
     std::optional<base::endpoint> public_address;
     std::optional<dht::node_id> id;
+    std::size_t reached_recently = 0;  // table nodes that reached us in the last minute (readiness)
+    std::uint64_t tick = 0;            // the primary's 5 s tick count
+};
+
+// A copy of the primary's routing table, taken once per tick (5 s).
+struct table_copy {
+    struct entry {
+        dht::node_id id;
+        base::endpoint addr;
+        std::uint64_t added = 0, seen = 0, reached = 0;  // ticks (see dht::table_entry)
+    };
+    std::uint64_t tick = 0;  // the primary's tick when copied
+    std::vector<entry> nodes;
 };
 
 class node_service {
@@ -70,6 +84,9 @@ public:
     [[nodiscard]] engine::backend_kind backend() const noexcept { return _engine->backend(); }
     [[nodiscard]] bool kernel_steering() const noexcept { return _engine->kernel_steering(); }
     [[nodiscard]] node_status status() const;
+    // The primary's routing table as of its last tick (any thread). Empty
+    // until the first tick.
+    [[nodiscard]] table_copy table() const;
     // Sum of a metric over all shards, as the shards last published it
     // (engine::ctr, dht::ctr, dht::rpc_ctr, dht::hctr, store::metric,
     // crypto::verify_ctr; see base/metrics.h). Exact once stopped.
@@ -97,6 +114,12 @@ private:
     std::atomic<std::uint64_t> _st_public{0};  // endpoint key + 1, 0 when unknown
     std::array<std::atomic<std::uint64_t>, 4> _st_id{};
     std::atomic<bool> _st_has_id{false};
+    std::atomic<std::size_t> _st_reached{0};
+    std::atomic<std::uint64_t> _st_tick{0};
+    // The table copy: shard 0 replaces it with try_lock once per tick, so it
+    // never waits for a reader; readers copy it out under the lock.
+    mutable std::mutex _table_mu;
+    table_copy _table;
 };
 
 // Resolves "host:port" (an IPv4 literal or a DNS name, IPv4 only).

@@ -156,7 +156,7 @@ std::unique_ptr<net::node_set> make_cxx_nodes(const options& o, net::supervisor&
         const auto a = node_addr(o, i);
         net::process_node n{a, {}, "listening on"};
         n.spec.argv = {o.shoald, "--host", o.host, "--port", std::to_string(a.port()), "--public-host", o.host,
-                       "--stats-interval", "0", "--backend", backend_name(o.backend)};
+                       "--stats-interval", "0", "--backend", backend_name(o.backend), "--control", "off"};
         if (i > 0) {
             n.spec.argv.push_back("--bootstrap");
             n.spec.argv.push_back(node_addr(o, 0).to_string());

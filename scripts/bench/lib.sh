@@ -1,6 +1,9 @@
 # Shared helpers for scripts/bench/*.sh (sourced).
 # Requires SHOAL_BIN (set by scripts/bench.sh).
 
+# shoald's control listener is off in benchmarks unless a run sets SHOALD_CONTROL.
+export SHOALD_CONTROL=${SHOALD_CONTROL:-off}
+
 bench_tmp=$(mktemp -d)
 bench_pids=()
 bench_cleanup() { kill "${bench_pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$bench_tmp"; }

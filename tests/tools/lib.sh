@@ -29,7 +29,7 @@ contains() {
 network() {
   local base=$1 n=$2
   for i in $(seq 0 $((n - 1))); do
-    local args=(--host 127.0.0.1 --port $((base + i)) --public-host 127.0.0.1 --stats-interval 0)
+    local args=(--host 127.0.0.1 --port $((base + i)) --public-host 127.0.0.1 --stats-interval 0 --control off)
     [ "$i" -gt 0 ] && args+=(--bootstrap "127.0.0.1:$base")
     "$BIN/shoald" "${args[@]}" 2>/dev/null &
     pids+=($!)

@@ -18,11 +18,11 @@ expect 2 "--shards 0" -- "$BIN/shoald" --shards 0
 expect 2 "bad --verify" -- "$BIN/shoald" --verify sometimes
 # A port in use: exit 1 with the reason.
 log=$(mktemp)
-"$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1 --stats-interval 0 2>"$log" &
+"$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1 --stats-interval 0 --control off 2>"$log" &
 node=$!
 pids+=($node)
 sleep 0.5
-expect 1 "port already in use" -- "$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1
+expect 1 "port already in use" -- "$BIN/shoald" --host 127.0.0.1 --port 23901 --public-host 127.0.0.1 --control off
 contains "$err" "Address already in use" "the error says why"
 # Junk and a PING reach the counters; SIGUSR1 logs them, and so does a clean stop.
 printf 'x' > /dev/udp/127.0.0.1/23901
@@ -39,7 +39,7 @@ rc=0; wait $node || rc=$?
 [ $rc = 0 ] && echo "ok   SIGTERM exits 0" || { echo "FAIL SIGTERM exit $rc"; failures=$((failures + 1)); }
 contains "$(tail -n 3 "$log")" "rx_requests=1" "the stop logs the counters"
 # The status line tells an operator what the store holds.
-"$BIN/shoald" --host 127.0.0.1 --port 23902 --public-host 127.0.0.1 --stats-interval 1 2>"$log" &
+"$BIN/shoald" --host 127.0.0.1 --port 23902 --public-host 127.0.0.1 --stats-interval 1 --control off 2>"$log" &
 node=$!
 pids+=($node)
 sleep 0.5

@@ -21,7 +21,9 @@ process.on('exit', killAll)
 process.on('SIGINT', () => { killAll(); process.exit(130) })
 
 // Starts shoald with args; resolves once it logs that it is listening.
+// Many nodes share the machine, so the control listener is off unless args set it.
 function startShoald (args, name = 'shoald') {
+  if (!args.includes('--control')) args = [...args, '--control', 'off']
   return new Promise((resolve, reject) => {
     const child = spawn(SHOALD, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     children.add(child)

@@ -1,0 +1,62 @@
+#include "control/prometheus.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+namespace {
+
+using base::metrics::kind;
+
+TEST(Prometheus, FamiliesAreWrittenOnceWithHelpAndType) {
+    control::exposition x;
+    const base::metrics::def a{"drop_a", "shoal_x_dropped_total", kind::counter, "Dropped.", {"reason", "a"}};
+    const base::metrics::def b{"drop_b", "shoal_x_dropped_total", kind::counter, "Dropped.", {"reason", "b"}};
+    x.add(a, {{"shard", "0"}}, 3);
+    x.add("shoal_x_size", kind::gauge, "Size.", {}, 7);
+    x.add(b, {{"shard", "0"}}, 4);
+    x.add(a, {{"shard", "1"}}, 5);
+    EXPECT_EQ(x.text(),
+              "# HELP shoal_x_dropped_total Dropped.\n"
+              "# TYPE shoal_x_dropped_total counter\n"
+              "shoal_x_dropped_total{shard=\"0\",reason=\"a\"} 3\n"
+              "shoal_x_dropped_total{shard=\"0\",reason=\"b\"} 4\n"
+              "shoal_x_dropped_total{shard=\"1\",reason=\"a\"} 5\n"
+              "# HELP shoal_x_size Size.\n"
+              "# TYPE shoal_x_size gauge\n"
+              "shoal_x_size 7\n");
+}
+
+TEST(Prometheus, LabelValuesAndHelpAreEscaped) {
+    control::exposition x;
+    x.add("shoal_y", kind::gauge, "Line\\one\nline two.", {{"v", "a\"b\\c\nd"}}, 1.5);
+    EXPECT_EQ(x.text(),
+              "# HELP shoal_y Line\\\\one\\nline two.\n"
+              "# TYPE shoal_y gauge\n"
+              "shoal_y{v=\"a\\\"b\\\\c\\nd\"} 1.5\n");
+}
+
+TEST(Prometheus, HistogramBucketsAreCumulative) {
+    control::exposition x;
+    const std::array<double, 3> upper{0.001, 0.01, 0.1};
+    const std::array<std::uint64_t, 3> counts{2, 0, 3};
+    x.add_histogram("shoal_z_seconds", "Latency.", {{"shard", "0"}}, upper, counts, 1, 0.25);
+    EXPECT_EQ(x.text(),
+              "# HELP shoal_z_seconds Latency.\n"
+              "# TYPE shoal_z_seconds histogram\n"
+              "shoal_z_seconds_bucket{shard=\"0\",le=\"0.001\"} 2\n"
+              "shoal_z_seconds_bucket{shard=\"0\",le=\"0.01\"} 2\n"
+              "shoal_z_seconds_bucket{shard=\"0\",le=\"0.1\"} 5\n"
+              "shoal_z_seconds_bucket{shard=\"0\",le=\"+Inf\"} 6\n"
+              "shoal_z_seconds_sum{shard=\"0\"} 0.25\n"
+              "shoal_z_seconds_count{shard=\"0\"} 6\n");
+}
+
+TEST(Prometheus, Values) {
+    EXPECT_EQ(control::format_value(0), "0");
+    EXPECT_EQ(control::format_value(18446744073709551615.0), "1.84467441e+19");
+    EXPECT_EQ(control::format_value(1.0 / 0.0), "+Inf");
+    EXPECT_EQ(control::format_value(0.5), "0.5");
+}
+
+}  // namespace
