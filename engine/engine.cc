@@ -159,13 +159,17 @@ base::result<std::unique_ptr<engine>, std::string> engine::create(config cfg, ha
 // Opens every shared socket in shard order (the order of each SO_REUSEPORT
 // group, which the reuseport program indexes), attaches the program, then the
 // send-only sockets, then each shard's private sockets.
+// How long a port in use may take to be released before it counts as taken
+// (detail::wait_port_free: a killed predecessor's io_uring teardown).
+constexpr std::chrono::milliseconds port_release_wait{2000};
+
 base::result<void, std::string> engine::open_sockets() {
     const auto n = _cfg.shards;
     _fds.assign(n, {});
     _send_fds.assign(n, {});
     _locals.assign(n, {});
     for (const auto& want : _cfg.binds) {
-        if (auto free = detail::check_port_free(want); !free) {
+        if (auto free = detail::wait_port_free(want, port_release_wait); !free) {
             return base::fail(free.error() + " (is another shoal or other program using this port?)");
         }
         base::endpoint at = want;

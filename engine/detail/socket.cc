@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace engine::detail {
@@ -106,6 +108,16 @@ base::result<void, std::string> check_port_free(const base::endpoint& at) {
     ::close(fd);
     if (rc != 0) return base::fail(sys_error("bind", at, err));
     return {};
+}
+
+base::result<void, std::string> wait_port_free(const base::endpoint& at, std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        auto free = check_port_free(at);
+        if (free || std::chrono::steady_clock::now() >= until) return free;
+        if (free.error().find(std::strerror(EADDRINUSE)) == std::string::npos) return free;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 base::result<void, std::string> attach_steering(int fd, const steering_rule& rule, std::uint16_t shards) {

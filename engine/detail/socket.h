@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,13 @@ socklen_t to_sockaddr(const base::endpoint& e, sockaddr_storage& out) noexcept;
 // Fails with a clear message when something already holds `at` (another
 // process's SO_REUSEPORT group would otherwise silently share our traffic).
 [[nodiscard]] base::result<void, std::string> check_port_free(const base::endpoint& at);
+// check_port_free, tried again every 5 ms for up to `limit` while the port is
+// in use. A process killed with SIGKILL while io_uring requests were armed on
+// its sockets releases them only when the kernel has torn its ring down, a few
+// milliseconds after the process is gone; a supervisor restarting it at once
+// must not see "Address already in use" for that.
+[[nodiscard]] base::result<void, std::string> wait_port_free(const base::endpoint& at,
+                                                             std::chrono::milliseconds limit);
 // Attaches a classic-BPF reuseport program to the group `fd` belongs to: it
 // steers datagrams matching `rule` (if enabled) to their owning shard and
 // hashes everything else over the first `shards` sockets of the group, never
