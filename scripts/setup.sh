@@ -13,9 +13,9 @@ packages=(
   liburing-dev libsodium-dev libmimalloc-dev libxxhash-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libexpected-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libcpp-httplib-dev
+  nlohmann-json3-dev libcpp-httplib-dev libsystemd-dev
   nodejs npm
-  iproute2 procps util-linux nftables curl prometheus
+  iproute2 procps util-linux nftables curl prometheus python3
 )
 
 log() { [ "${SHOAL_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2 || true; }

@@ -13,6 +13,7 @@
 #include "crypto/batch_verify.h"
 #include "hyperdht/hyperdht.h"
 #include "tools/daemon/control_routes.h"
+#include "tools/daemon/service_notify.h"
 #include "tools/metrics.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
@@ -196,18 +197,23 @@ void apply_reload(config& running, const options& next, control_context& ctx) {
 // stats_interval, the counters on SIGUSR1, and reloads on SIGHUP.
 void serve(config& c, const run_request& r, char** env, node_service& s, control_context& ctx, sigset_t& sigs) {
     bool was_persistent = c.svc.public_address.has_value();
+    service_notify systemd;
     using clock = std::chrono::steady_clock;
     auto next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
     for (;;) {
-        // Wake at least every second to notice a new identity; signals end the wait at once.
-        timespec ts{1, 0};
+        // Wake at least every second to notice a new identity, sooner for a
+        // watchdog ping; signals end the wait at once.
+        const auto wait = systemd.wait(std::chrono::milliseconds(1000));
+        timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>(wait.count() % 1000) * 1'000'000};
         const int sig = sigtimedwait(&sigs, nullptr, &ts);
         if (sig == SIGINT || sig == SIGTERM) {
             spdlog::info("signal {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            systemd.stopping();
             break;
         }
         if (sig == SIGUSR1) spdlog::info("counters: {}", counters_line(s));
         if (sig == SIGHUP) {
+            systemd.reloading();
             auto next = reload(r, env);
             if (!next) {
                 spdlog::error("SIGHUP: keeping the running settings: {}", next.error());
@@ -216,8 +222,10 @@ void serve(config& c, const run_request& r, char** env, node_service& s, control
                 apply_reload(c, *next, ctx);
                 next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
             }
+            systemd.reloaded();
         }
         auto st = s.status();
+        systemd.poll(s, not_ready_reason(st, ctx.ready_min_nodes.load()));
         if (st.persistent && !was_persistent && st.id) {
             spdlog::info("now persistent: public address {}, id {}",
                          st.public_address ? st.public_address->to_string() : "?", base::to_hex(*st.id));
