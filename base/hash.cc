@@ -22,4 +22,6 @@ std::uint64_t hash_bytes(const void* p, std::size_t n) noexcept { return XXH3_64
 
 std::uint64_t hash_bytes(std::span<const std::byte> b) noexcept { return hash_bytes(b.data(), b.size()); }
 
+std::uint64_t checksum64(std::span<const std::byte> b) noexcept { return XXH3_64bits(b.data(), b.size()); }
+
 }  // namespace base

@@ -16,6 +16,10 @@ namespace base {
 [[nodiscard]] std::uint64_t hash_bytes(std::span<const std::byte> b) noexcept;
 [[nodiscard]] std::uint64_t hash_bytes(const void* p, std::size_t n) noexcept;
 
+// Unseeded XXH3-64: the same in every process and on every run, for checksums
+// of files this program writes and reads back (never for hash tables).
+[[nodiscard]] std::uint64_t checksum64(std::span<const std::byte> b) noexcept;
+
 // A hasher for containers keyed by fixed_bytes-like values (anything with data()/size()).
 struct bytes_hasher {
     template <class K>

@@ -45,6 +45,8 @@ enum class ctr : std::uint8_t {
     shard_messages_out,
     shard_messages_dropped,   // the ring to another shard was full (state messages are resent; see replication.cc)
     bad_shard_messages,       // a cross-shard message that did not parse (only this process posts them)
+    known_pinged,             // nodes from a saved table pinged at start (node_config::known_nodes)
+    known_answered,           // ... that answered, and so re-entered the table
     count_
 };
 inline constexpr std::size_t ctr_count = static_cast<std::size_t>(ctr::count_);
@@ -101,6 +103,10 @@ inline constexpr std::array<base::metrics::def, ctr_count> ctr_defs{{
      "State messages lost to a full ring (identity and table are resent)."},
     {"bad_shard_messages", "shoal_dht_bad_shard_messages_total", kind::counter,
      "Cross-shard messages that did not parse and were dropped (a bug: only this process posts them)."},
+    {"known_pinged", "shoal_dht_known_nodes_pinged_total", kind::counter,
+     "Nodes of a saved routing table pinged at start, before any of them is used."},
+    {"known_answered", "shoal_dht_known_nodes_answered_total", kind::counter,
+     "Nodes of a saved routing table that answered the ping at start and re-entered the table."},
 }};
 }  // namespace detail
 

@@ -24,9 +24,22 @@ void identity::start() noexcept {
         _boot = bootstrap_state::done;  // secondaries follow the primary's table
         return;
     }
-    _boot = bootstrap_state::walking;
     _c.repl->broadcast_identity();
-    bootstrap_round();
+    if (_c.cfg.known_nodes.empty()) {
+        bootstrap_round();
+        return;
+    }
+    _boot = bootstrap_state::revalidating;
+    const std::size_t n = std::min(_c.cfg.known_nodes.size(), max_known_nodes);
+    _known_waiting = n;
+    for (std::size_t i = 0; i < n; ++i) {
+        _ctr.inc(ctr::known_pinged);
+        _c.rpcs->send_ping(_c.cfg.known_nodes[i], [this](bool ok, const rpc_reply*) {
+            // An answer carrying its id added the node to the table already (outgoing).
+            if (ok) _ctr.inc(ctr::known_answered);
+            if (--_known_waiting == 0 && _boot == bootstrap_state::revalidating) bootstrap_round();
+        }, request_socket());
+    }
 }
 
 base::addr_scope identity::network_scope() const noexcept {

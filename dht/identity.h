@@ -19,6 +19,11 @@
 //
 //   not_started --start()--> walking --(query done)--> testing --(check passed)--> walking (round 2)
 //        (secondary: --start()--> done)  \--(no test wanted, round 2, failed)--> done
+//   not_started --start() with known nodes--> revalidating --(every ping answered or failed)--> walking
+//
+// `revalidating` pings the nodes of a saved routing table (node_config::known_nodes);
+// those that answer enter the table like any node we hear from, so the walk
+// starts from live nodes even when no bootstrap node is reachable.
 //
 // While round 1 walks, the quick firewall probe runs alongside it:
 //   off --(round 1, firewalled, quick_firewall)--> pending --(first responder)--> sent --(PING_NAT reply)--> answered
@@ -47,6 +52,7 @@ enum class reachability : std::uint8_t {
 
 enum class bootstrap_state : std::uint8_t {
     not_started,  // start() not called yet
+    revalidating, // pinging the known nodes of a previous run; the walk waits for them
     walking,      // a bootstrap query towards our own id is in flight (round 1 or 2)
     testing,      // round 1 ended wanting the network check; it is in flight
     done,         // bootstrapped (a secondary is done at start)
@@ -108,6 +114,7 @@ private:
     dht::counters& _ctr;
     reachability _state = reachability::firewalled;
     bootstrap_state _boot = bootstrap_state::not_started;
+    std::size_t _known_waiting = 0;  // revalidating: pings not yet answered or failed
     quick_probe _probe = quick_probe::off;
     int _bootstrap_round = 0;
     bool _network_check_running = false;  // a firewall test is in flight: do not start another

@@ -28,12 +28,18 @@ enum class persistence : std::uint8_t {
     never,           // stay ephemeral (no id, stores nothing)
 };
 
+inline constexpr std::size_t max_known_nodes = 512;
+
 struct node_config {
     std::uint16_t shard = 0;
     std::uint16_t shards = 1;
     persistence mode = persistence::at_bootstrap;
     std::optional<base::endpoint> public_address;  // required for persistence::public_address
     std::vector<base::endpoint> bootstrap;
+    // Nodes a previous run of this node knew (its saved routing table). At
+    // start each is pinged, and only those that answer enter the table
+    // before the bootstrap walk begins (at most max_known_nodes, first first).
+    std::vector<base::endpoint> known_nodes;
     std::uint16_t server_port = 0;       // local port of socket 0 (sent in PING_NAT)
     std::optional<base::endpoint> bind_address;  // the sockets' local address (0.0.0.0: all)
     bool client_socket = false;          // socket 1 exists (the primary's request socket while firewalled)

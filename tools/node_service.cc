@@ -41,6 +41,7 @@ public:
         cfg.mode = c.mode;
         cfg.public_address = c.public_address;
         cfg.bootstrap = c.bootstrap;
+        cfg.known_nodes = c.known_nodes;
         cfg.quick_firewall = c.quick_firewall;
         cfg.token_master = _svc._token_master;
         cfg.seed = c.seed ? c.seed + s.id().value() : draw_seed();

@@ -36,6 +36,7 @@ struct node_service_config {
     dht::persistence mode = dht::persistence::at_bootstrap;
     std::optional<base::endpoint> public_address;
     std::vector<base::endpoint> bootstrap;
+    std::vector<base::endpoint> known_nodes;  // a saved table's nodes, pinged at start (dht::node_config)
     bool quick_firewall = true;
     std::uint64_t seed = 0;  // 0: random
     // The HyperDHT commands (storage and relay); without it the node serves

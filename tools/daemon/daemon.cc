@@ -14,6 +14,7 @@
 #include "hyperdht/hyperdht.h"
 #include "tools/daemon/control_routes.h"
 #include "tools/daemon/service_notify.h"
+#include "tools/daemon/table_snapshot.h"
 #include "tools/metrics.h"
 #include "tools/node_service.h"
 #include "tools/version.h"
@@ -104,6 +105,7 @@ struct control_address {
 struct config {
     options o;
     node_service_config svc;
+    std::uint64_t network = 0;  // of the bootstrap list (table_snapshot.h)
     std::optional<control_address> control;
     std::string token;  // from control_token_file
 };
@@ -152,6 +154,10 @@ base::result<config, std::string> make_config(const options& o) {
         cfg.bootstrap.push_back(*e);
     }
     cfg.hyperdht = hyperdht_config_of(o);
+    c.network = network_of(cfg.bootstrap);
+    if (!o.state_dir.empty()) {
+        if (auto d = prepare_state_dir(o.state_dir); !d) return base::fail("state_dir (--state-dir): " + d.error());
+    }
     auto ctl = control_of(o.control);
     if (!ctl) return base::fail(ctl.error());
     c.control = *ctl;
@@ -173,6 +179,51 @@ const char* persistence_text(dht::persistence m) {
     return "?";
 }
 
+// The nodes of the saved routing table, to be pinged at start (empty when
+// there is none or it cannot be used; the log says which).
+std::vector<base::endpoint> known_nodes(const config& c) {
+    if (c.o.state_dir.empty()) return {};
+    bool missing = false;
+    auto s = load_snapshot(c.o.state_dir, c.network, &missing);
+    if (!s) {
+        if (missing) {
+            spdlog::info("no routing table snapshot in {} yet", c.o.state_dir);
+        } else {
+            spdlog::warn("routing table snapshot skipped: {}", s.error());
+        }
+        return {};
+    }
+    std::vector<base::endpoint> out;
+    for (const auto& n : s->nodes) {
+        if (c.svc.public_address && n.addr == *c.svc.public_address) continue;
+        out.push_back(n.addr);
+    }
+    const auto age = std::max<std::int64_t>(0, std::time(nullptr) - static_cast<std::int64_t>(s->written_unix_s));
+    spdlog::info("routing table snapshot: {} nodes, saved {} s ago; pinging them before use", out.size(), age);
+    return out;
+}
+
+// Saves the primary's table (as of its last tick). An empty table does not
+// replace a saved one: an isolated node keeps what it knew.
+void save_table(const config& c, const node_service& s) {
+    if (c.o.state_dir.empty()) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    const table_copy t = s.table();
+    if (t.nodes.empty()) return;
+    table_snapshot snap;
+    snap.network = c.network;
+    snap.written_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
+    for (const auto& n : t.nodes) {
+        if (n.addr.is_v4()) snap.nodes.push_back({n.id, n.addr});
+    }
+    if (auto r = save_snapshot(c.o.state_dir, snap); !r) {
+        spdlog::error("routing table snapshot not saved: {}", r.error());
+        return;
+    }
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    spdlog::debug("routing table snapshot: {} nodes saved in {} us", snap.nodes.size(), us.count());
+}
+
 // Applies what SIGHUP may change (the keys marked when::reload); logs each
 // change, and each other key that changed, which waits for a restart.
 void apply_reload(config& running, const options& next, control_context& ctx) {
@@ -191,6 +242,7 @@ void apply_reload(config& running, const options& next, control_context& ctx) {
     o.log_level = next.log_level;
     o.stats_interval = next.stats_interval;
     o.ready_min_nodes = next.ready_min_nodes;
+    o.snapshot_interval = next.snapshot_interval;
 }
 
 // Serves until SIGINT or SIGTERM: logs a new identity, the status line every
@@ -200,6 +252,7 @@ void serve(config& c, const run_request& r, char** env, node_service& s, control
     service_notify systemd;
     using clock = std::chrono::steady_clock;
     auto next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
+    auto next_snapshot = clock::now() + std::chrono::seconds(c.o.snapshot_interval);
     for (;;) {
         // Wake at least every second to notice a new identity, sooner for a
         // watchdog ping; signals end the wait at once.
@@ -231,6 +284,10 @@ void serve(config& c, const run_request& r, char** env, node_service& s, control
                          st.public_address ? st.public_address->to_string() : "?", base::to_hex(*st.id));
         }
         was_persistent = st.persistent;
+        if (c.o.snapshot_interval && clock::now() >= next_snapshot) {
+            next_snapshot = clock::now() + std::chrono::seconds(c.o.snapshot_interval);
+            save_table(c, s);
+        }
         if (c.o.stats_interval && clock::now() >= next_status) {
             next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
             spdlog::info("{}", status_line(s));
@@ -297,6 +354,7 @@ int run(const run_request& r, char** env) {
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);  // inherited by every thread; handled in serve()
 
     if (!r.config_file.empty()) spdlog::info("settings from {}", r.config_file);
+    c.svc.known_nodes = known_nodes(c);
     auto svc = node_service::start(c.svc);
     if (!svc) {
         spdlog::error("cannot start: {}", svc.error());
@@ -326,6 +384,7 @@ int run(const run_request& r, char** env) {
 
     serve(c, r, env, s, ctx, sigs);
     if (listener) listener->stop();
+    save_table(c, s);
     s.stop();
     log_stopped(s);
     return 0;

@@ -23,7 +23,7 @@ constexpr std::array<sv, 5> log_levels{"trace", "debug", "info", "warn", "error"
 constexpr std::array<sv, 2> verify_modes{"batch", "single"};
 constexpr std::array<sv, 4> verify_backends{"auto", "ifma", "avx2", "portable"};
 
-const std::array<key, 25> table{{
+const std::array<key, 27> table{{
     {"host", &options::host, "IPv4 address to bind"},
     {"port", &options::port, "UDP port to bind (0: any free port)"},
     {"public_host", &options::public_host,
@@ -62,6 +62,11 @@ const std::array<key, 25> table{{
     {"ready_min_nodes", &options::ready_min_nodes,
      "/readyz answers 200 only while at least this many table nodes reached this node within the last minute", 0,
      1000, {}, when::reload},
+    {"state_dir", &options::state_dir,
+     "directory for what survives a restart (the routing table); empty: $STATE_DIRECTORY when systemd sets it, "
+     "else nothing is kept"},
+    {"snapshot_interval", &options::snapshot_interval,
+     "seconds between routing table snapshots in state_dir (0: only at stop)", 0, 86400, {}, when::reload},
 }};
 
 constexpr sv env_prefix = "SHOALD";
@@ -115,6 +120,11 @@ base::result<options, std::string> load(const std::string& file, char** env) {
         if (auto r = control::apply_file(o, keys(), file); !r) return base::fail(r.error());
     }
     if (auto r = control::apply_env(o, keys(), env_prefix, env); !r) return base::fail(r.error());
+    if (o.state_dir.empty()) {
+        // systemd's StateDirectory= (a colon-separated list when it names several).
+        const std::string sd = getenv_of(env, "STATE_DIRECTORY");
+        o.state_dir = sd.substr(0, sd.find(':'));
+    }
     return o;
 }
 

@@ -48,6 +48,8 @@ struct options {
     std::string control = "127.0.0.1:49738";
     std::string control_token_file;
     unsigned ready_min_nodes = 3;
+    std::string state_dir;  // empty: $STATE_DIRECTORY (systemd), else no state kept
+    unsigned snapshot_interval = 60;
 };
 
 // Every key, in the order --print-config writes them.
