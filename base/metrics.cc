@@ -28,15 +28,19 @@ std::string check_table(std::span<const def> defs) {
         if (!snake(d.family) || d.family.substr(0, 6) != "shoal_") return problem(d, "family is not shoal_snake_case");
         if (d.help.empty()) return problem(d, "no help text");
         const bool total = ends_with(d.family, "_total");
+        const bool histogram = d.type == kind::bucket || d.type == kind::bucket_sum;
         if (d.type == kind::counter && !total) return problem(d, "a counter's family must end in _total");
-        if (d.type == kind::gauge && total) return problem(d, "a gauge's family must not end in _total");
+        if (d.type != kind::counter && total) return problem(d, "only a counter's family ends in _total");
         if (!d.lbl.key.empty() && (!snake(d.lbl.key) || d.lbl.value.empty())) return problem(d, "bad label");
+        if (d.type == kind::bucket && d.lbl.key != "le") return problem(d, "a bucket needs an le label");
+        if (d.type == kind::bucket_sum && !d.lbl.key.empty()) return problem(d, "a bucket sum has no label");
         for (std::size_t j = 0; j < i; ++j) {
             const def& e = defs[j];
             if (e.name == d.name) return problem(d, "name used twice");
             if (e.family != d.family) continue;
-            if (e.type != d.type || e.help != d.help) return problem(d, "family members disagree on kind or help");
-            if (e.lbl.key != d.lbl.key) return problem(d, "family members use different label keys");
+            const bool same_kind = e.type == d.type || (histogram && (e.type == kind::bucket || e.type == kind::bucket_sum));
+            if (!same_kind || e.help != d.help) return problem(d, "family members disagree on kind or help");
+            if (e.type == d.type && e.lbl.key != d.lbl.key) return problem(d, "family members use different label keys");
             if (e.lbl.value == d.lbl.value) return problem(d, "family member repeats another's label");
         }
     }

@@ -39,8 +39,11 @@
 namespace base::metrics {
 
 enum class kind : std::uint8_t {
-    counter,  // only grows; Prometheus family ends in _total
-    gauge,    // a level that goes up and down (set, not added)
+    counter,     // only grows; Prometheus family ends in _total
+    gauge,       // a level that goes up and down (set, not added)
+    bucket,      // one bucket of a histogram: samples in (the previous bucket's bound, this one's],
+                 // label {"le", bound in the family's unit, or "+Inf" for the last}
+    bucket_sum,  // the histogram's sum of samples, in millionths of the family's unit; no label
 };
 
 struct label {

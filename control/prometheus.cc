@@ -81,6 +81,20 @@ void exposition::add(std::string_view fam, base::metrics::kind k, std::string_vi
 }
 
 void exposition::add(const base::metrics::def& d, const label_list& extra, std::uint64_t value) {
+    if (d.type == base::metrics::kind::bucket || d.type == base::metrics::kind::bucket_sum) {
+        auto& f = family(d.family, "histogram", d.help);
+        series* s = nullptr;
+        for (auto& x : f.histogram) {
+            if (x.labels == extra) s = &x;
+        }
+        if (s == nullptr) s = &f.histogram.emplace_back(series{extra, {}, 0});
+        if (d.type == base::metrics::kind::bucket) {
+            s->buckets.emplace_back(std::string(d.lbl.value), value);
+        } else {
+            s->sum = static_cast<double>(value) / 1e6;
+        }
+        return;
+    }
     label_list labels = extra;
     if (!d.lbl.key.empty()) labels.emplace_back(std::string(d.lbl.key), std::string(d.lbl.value));
     add(d.family, d.type, d.help, std::move(labels), static_cast<double>(value));
@@ -114,6 +128,17 @@ std::string exposition::text() const {
         for (const auto& l : f.lines) {
             out += l;
             out += '\n';
+        }
+        for (const auto& s : f.histogram) {
+            std::uint64_t cumulative = 0;
+            for (const auto& [le, n] : s.buckets) {
+                cumulative += n;
+                label_list l = s.labels;
+                l.emplace_back("le", le);
+                out += sample(f.name + "_bucket", l, static_cast<double>(cumulative)) + '\n';
+            }
+            out += sample(f.name + "_sum", s.labels, s.sum) + '\n';
+            out += sample(f.name + "_count", s.labels, static_cast<double>(cumulative)) + '\n';
         }
     }
     return out;

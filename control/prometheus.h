@@ -28,7 +28,10 @@ class exposition {
 public:
     // A counter or gauge sample of family `family`.
     void add(std::string_view family, base::metrics::kind k, std::string_view help, label_list labels, double value);
-    // A metric of a counter table (its family, kind, help and label) with extra labels (e.g. shard).
+    // A metric of a counter table (its family, kind, help and label) with
+    // extra labels (e.g. shard). Buckets (kind::bucket, in the order of their
+    // bounds) and the sum (kind::bucket_sum, in millionths) of one family and
+    // extra labels become one histogram series.
     void add(const base::metrics::def& d, const label_list& extra, std::uint64_t value);
     // A histogram: `upper` are the buckets' upper bounds (ascending), `counts`
     // the samples in each bucket alone (same size), `overflow` those above the
@@ -41,9 +44,15 @@ public:
     [[nodiscard]] std::string text() const;
 
 private:
+    struct series {  // one histogram series, rendered by text()
+        label_list labels;
+        std::vector<std::pair<std::string, std::uint64_t>> buckets;  // (le, count in that bucket alone)
+        double sum = 0;
+    };
     struct family_data {
         std::string name, help, type;
         std::vector<std::string> lines;  // sample lines, complete
+        std::vector<series> histogram;
     };
     family_data& family(std::string_view name, std::string_view type, std::string_view help);
     std::vector<family_data> _families;

@@ -122,10 +122,34 @@ enum class rpc_ctr : std::uint8_t {
     responses,  // requests answered
     timeouts,   // requests that ran out of tries
     queued,     // requests that waited for the congestion window
+    // Round-trip time of answered requests (first send to answer, retries
+    // included), by bucket (rtt_bounds_ms), and their sum.
+    rtt_1ms,
+    rtt_2ms,
+    rtt_5ms,
+    rtt_10ms,
+    rtt_25ms,
+    rtt_50ms,
+    rtt_100ms,
+    rtt_250ms,
+    rtt_500ms,
+    rtt_1s,
+    rtt_2500ms,
+    rtt_more,
+    rtt_sum_us,
     count_
 };
+inline constexpr std::array<std::int64_t, 11> rtt_bounds_ms{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500};
+// The bucket of a round-trip time.
+[[nodiscard]] constexpr rpc_ctr rtt_bucket(std::int64_t us) noexcept {
+    std::size_t b = 0;
+    while (b < rtt_bounds_ms.size() && us > rtt_bounds_ms[b] * 1000) ++b;
+    return static_cast<rpc_ctr>(static_cast<std::size_t>(rpc_ctr::rtt_1ms) + b);
+}
 
 namespace detail {
+inline constexpr std::string_view rtt_help =
+    "Round-trip time of answered outgoing dht-rpc requests (queries included), from the first send.";
 inline constexpr std::array<base::metrics::def, static_cast<std::size_t>(rpc_ctr::count_)> rpc_ctr_defs{{
     {"rpc_sent", "shoal_dht_rpc_sent_total", kind::counter, "Outgoing dht-rpc requests sent (first tries)."},
     {"rpc_retries", "shoal_dht_rpc_retries_total", kind::counter, "Outgoing dht-rpc requests sent again."},
@@ -133,6 +157,19 @@ inline constexpr std::array<base::metrics::def, static_cast<std::size_t>(rpc_ctr
     {"rpc_timeouts", "shoal_dht_rpc_timeouts_total", kind::counter, "Outgoing dht-rpc requests that were never answered."},
     {"rpc_queued", "shoal_dht_rpc_queued_total", kind::counter,
      "Outgoing dht-rpc requests that waited for the congestion window."},
+    {"rpc_rtt_1ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.001"}},
+    {"rpc_rtt_2ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.002"}},
+    {"rpc_rtt_5ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.005"}},
+    {"rpc_rtt_10ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.01"}},
+    {"rpc_rtt_25ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.025"}},
+    {"rpc_rtt_50ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.05"}},
+    {"rpc_rtt_100ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.1"}},
+    {"rpc_rtt_250ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.25"}},
+    {"rpc_rtt_500ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "0.5"}},
+    {"rpc_rtt_1s", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "1"}},
+    {"rpc_rtt_2500ms", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "2.5"}},
+    {"rpc_rtt_more", "shoal_dht_rpc_rtt_seconds", kind::bucket, rtt_help, {"le", "+Inf"}},
+    {"rpc_rtt_sum_us", "shoal_dht_rpc_rtt_seconds", kind::bucket_sum, rtt_help},
 }};
 }  // namespace detail
 [[nodiscard]] constexpr std::span<const base::metrics::def> metric_defs(rpc_ctr) noexcept { return detail::rpc_ctr_defs; }

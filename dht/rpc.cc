@@ -1,6 +1,7 @@
 #include "dht/rpc.h"
 
 #include <array>
+#include <chrono>
 
 namespace dht {
 
@@ -130,6 +131,9 @@ void rpc::complete(std::uint32_t slot, const response_view& res, const base::end
     rpc_client* c = e.client;
     std::uint64_t cookie = e.cookie;
     auto rtt = now - e.first_sent;
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(rtt).count();
+    _stats.inc(rtt_bucket(us));
+    _stats.inc(rpc_ctr::rtt_sum_us, static_cast<std::uint64_t>(us > 0 ? us : 0));
     finish(slot);
     if (c) c->on_reply(cookie, rpc_reply{res, from, from_id, rtt, socket});
 }

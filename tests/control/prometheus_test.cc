@@ -60,3 +60,38 @@ TEST(Prometheus, Values) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Prometheus, CounterTableBucketsBecomeAHistogram) {
+    using base::metrics::def;
+    const def b1{"rtt_1", "shoal_x_rtt_seconds", kind::bucket, "RTT.", {"le", "0.001"}};
+    const def b2{"rtt_2", "shoal_x_rtt_seconds", kind::bucket, "RTT.", {"le", "0.002"}};
+    const def inf{"rtt_more", "shoal_x_rtt_seconds", kind::bucket, "RTT.", {"le", "+Inf"}};
+    const def sum{"rtt_sum_us", "shoal_x_rtt_seconds", kind::bucket_sum, "RTT."};
+    const std::array<def, 4> table{b1, b2, inf, sum};
+    EXPECT_EQ(base::metrics::check_table(table), "");
+    control::exposition x;
+    for (int shard = 0; shard < 2; ++shard) {
+        const control::label_list l{{"shard", std::to_string(shard)}};
+        x.add(b1, l, 3);
+        x.add(b2, l, 1);
+        x.add(inf, l, shard);
+        x.add(sum, l, 2500);
+    }
+    EXPECT_EQ(x.text(),
+              "# HELP shoal_x_rtt_seconds RTT.\n"
+              "# TYPE shoal_x_rtt_seconds histogram\n"
+              "shoal_x_rtt_seconds_bucket{shard=\"0\",le=\"0.001\"} 3\n"
+              "shoal_x_rtt_seconds_bucket{shard=\"0\",le=\"0.002\"} 4\n"
+              "shoal_x_rtt_seconds_bucket{shard=\"0\",le=\"+Inf\"} 4\n"
+              "shoal_x_rtt_seconds_sum{shard=\"0\"} 0.0025\n"
+              "shoal_x_rtt_seconds_count{shard=\"0\"} 4\n"
+              "shoal_x_rtt_seconds_bucket{shard=\"1\",le=\"0.001\"} 3\n"
+              "shoal_x_rtt_seconds_bucket{shard=\"1\",le=\"0.002\"} 4\n"
+              "shoal_x_rtt_seconds_bucket{shard=\"1\",le=\"+Inf\"} 5\n"
+              "shoal_x_rtt_seconds_sum{shard=\"1\"} 0.0025\n"
+              "shoal_x_rtt_seconds_count{shard=\"1\"} 5\n");
+}
+
+}  // namespace

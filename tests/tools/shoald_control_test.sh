@@ -88,6 +88,7 @@ if wait_for 30 ready; then echo "ok   ready again $((SECONDS - t0)) s after peer
 curl -s http://127.0.0.1:23920/metrics > "$tmp/metrics.txt"
 contains "$(cat "$tmp/metrics.txt")" 'shoal_dht_requests_total{shard="0",command="ping"}' "per-command counters carry shard and command labels"
 contains "$(cat "$tmp/metrics.txt")" 'shoal_node_ready 1' "the readiness gauge"
+contains "$(cat "$tmp/metrics.txt")" 'shoal_dht_rpc_rtt_seconds_bucket{shard="0",le="+Inf"}' "request round-trip times as a histogram"
 if command -v promtool >/dev/null; then
   if lint=$(promtool check metrics < "$tmp/metrics.txt" 2>&1); then echo "ok   promtool check metrics"; else echo "FAIL promtool: $lint"; failures=$((failures + 1)); fi
 else
