@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "base/result.h"
 
 namespace control {
 
@@ -59,6 +60,20 @@ private:
 };
 
 inline constexpr std::string_view content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+// One sample read back from exposition text.
+struct sample {
+    std::string name;  // with its _bucket/_sum/_count suffix, if any
+    label_list labels;
+    double value = 0;
+};
+// Limits of parse_samples (the text comes from the network).
+inline constexpr std::size_t max_parse_bytes = 8 << 20;
+inline constexpr std::size_t max_samples = 200'000;
+inline constexpr std::size_t max_labels = 16;
+// Reads the samples of a text exposition (comments skipped). Error: the
+// first line that is not a sample (1-based) and why, or a limit exceeded.
+[[nodiscard]] base::result<std::vector<sample>, std::string> parse_samples(std::string_view text);
 
 // A sample value as the format writes it (integers without a fraction, +Inf, NaN).
 [[nodiscard]] std::string format_value(double v);

@@ -37,6 +37,7 @@ logs: $logs
 control listeners: 127.0.0.1:$((base + 1000))-$((base + 1000 + nodes - 1)), e.g. for the bootstrap node
   curl http://127.0.0.1:$((base + 1000))/metrics      (Prometheus)
   curl http://127.0.0.1:$((base + 1000))/status       (JSON; also /readyz, /healthz, /routing-table)
+  $bin/shoal top --control 127.0.0.1:$((base + 1000))    (live rates, drops, store, table)
 
 Talk to it with the real HyperDHT client, e.g. list the nodes a client finds:
   NODE_PATH=$here/tests/interop/node_modules node -e "

@@ -19,6 +19,7 @@
 #include "hyperdht/client.h"
 #include "tools/client_runtime.h"
 #include "tools/node_service.h"
+#include "tools/control_view.h"
 #include "tools/version.h"
 
 namespace {
@@ -128,6 +129,8 @@ struct options {
     std::string value, value_hex;
     std::uint64_t seq = 0;
     bool self_announce = false;
+    std::string control;  // status --control, top --control
+    unsigned frames = 0;  // top --count
 };
 
 void add_topic(CLI::App* c, options& o) {
@@ -186,14 +189,25 @@ std::variant<options, int> parse_options(int argc, char** argv) {
     auto* lookup = app.add_subcommand("lookup", "find the peers announced on a topic");
     add_topic(lookup, o);
     add_storage_commands(app, o);
-    auto* status = app.add_subcommand("status", "probe a node: id, persistence, round trip, what it knows");
-    status->add_option("node", o.node_addr, "HOST:PORT")->required();
+    auto* status = app.add_subcommand(
+        "status", "probe a node: id, persistence, round trip, what it knows; with --control, a shoald's own /status");
+    auto* node = status->add_option("node", o.node_addr, "HOST:PORT");
+    auto* ctl = status->add_option("--control", o.control, "read a shoald's control listener (IPV4:PORT) instead");
+    node->excludes(ctl);
+    auto* top = app.add_subcommand("top", "live view of a shoald from its control listener: rates, drops, store, table");
+    o.control = "";
+    top->add_option("--control", o.control, "the control listener, IPV4:PORT (default 127.0.0.1:49738)");
+    top->add_option("--count", o.frames, "frames to show, one a second (0: until Ctrl-C)")->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
     }
     o.command = app.get_subcommands().front()->get_name();
+    if (o.command == "status" && o.node_addr.empty() && o.control.empty()) {
+        std::fprintf(stderr, "shoal status: give a node (HOST:PORT) or --control HOST:PORT\n");
+        return 2;
+    }
     return o;
 }
 
@@ -508,6 +522,11 @@ int main(int argc, char** argv) {
     const auto& o = std::get<options>(parsed);
     if (!crypto::init()) return usage("libsodium failed to initialise");
     if (o.command == "keygen") return run_keygen(o);
+    if (o.command == "top" || (o.command == "status" && !o.control.empty())) {
+        auto t = o.control.empty() ? tools::control_target{} : tools::parse_control_target(o.control);
+        if (!t) return usage(t.error());
+        return o.command == "top" ? tools::control_top(*t, o.frames) : tools::control_status(*t, o.as_json);
+    }
     auto c = make_config(o);
     if (!c) return usage(c.error());
     return run(*c);

@@ -95,3 +95,30 @@ TEST(Prometheus, CounterTableBucketsBecomeAHistogram) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Prometheus, WhatIsWrittenParsesBack) {
+    control::exposition x;
+    x.add("shoal_a_total", kind::counter, "A.", {{"shard", "0"}, {"why", "q\"uote\\d\nnl"}}, 12);
+    x.add("shoal_b", kind::gauge, "B.", {}, 0.5);
+    auto s = control::parse_samples(x.text());
+    ASSERT_TRUE(s) << s.error();
+    ASSERT_EQ(s->size(), 2u);
+    EXPECT_EQ((*s)[0].name, "shoal_a_total");
+    EXPECT_EQ((*s)[0].labels[1].second, "q\"uote\\d\nnl");
+    EXPECT_EQ((*s)[0].value, 12);
+    EXPECT_EQ((*s)[1].name, "shoal_b");
+    EXPECT_EQ((*s)[1].value, 0.5);
+}
+
+TEST(Prometheus, BadLinesAreRefusedWithTheirNumber) {
+    for (const char* bad : {"x{a=\"1\" 1\n", "x{a=1} 1\n", "x 1x\n", "{a=\"1\"} 1\n", "x\n", "x{a=\"\\", "x{=\"1\"} 2\n"}) {
+        auto s = control::parse_samples(std::string("# c\nok 1\n") + bad);
+        ASSERT_FALSE(s) << bad;
+        EXPECT_EQ(s.error().rfind("line 3: ", 0), 0u) << s.error();
+    }
+    EXPECT_TRUE(control::parse_samples("up 1 1700000000000\n"));  // a timestamp is allowed
+}
+
+}  // namespace

@@ -66,6 +66,14 @@ start_peers
 ready() { [ "$(code http://127.0.0.1:23920/readyz)" = 200 ]; }
 not_ready() { [ "$(code http://127.0.0.1:23920/readyz)" = 503 ]; }
 if wait_for 30 ready; then echo "ok   ready once three peers answered"; else echo "FAIL not ready with peers: $(curl -s http://127.0.0.1:23920/readyz)"; failures=$((failures + 1)); fi
+expect 0 "shoal status --control: exit 0 when ready" -- "$BIN/shoal" --json status --control 127.0.0.1:23920
+contains "$out" '"bound": "127.0.0.1:23911"' "it prints the node's /status"
+expect 0 "shoal top --count 2" -- "$BIN/shoal" top --control 127.0.0.1:23920 --count 2
+contains "$out" "requests served" "top shows requests per command"
+contains "$out" "find_node" "with the commands the node served"
+contains "$out" "table 3 nodes" "and the table"
+expect 1 "shoal top on a closed port" -- "$BIN/shoal" top --control 127.0.0.1:23929 --count 1
+contains "$err" "cannot connect" "says it cannot connect"
 table=$(curl -s http://127.0.0.1:23920/routing-table)
 contains "$table" '"size": 3' "/routing-table lists the three peers"
 contains "$table" '"address": "127.0.0.1:2391' "with their addresses"
