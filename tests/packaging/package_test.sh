@@ -4,7 +4,8 @@
 #   1. the .deb: $SHOAL_DEB when given (scripts/test.sh's package phase builds it once),
 #      otherwise scripts/package.sh builds it;
 #   2. lintian: no error tag;
-#   3. promtool check rules on the shipped alert rules;
+#   3. promtool check rules on the shipped alert rules, and promtool test rules on their
+#      unit tests (packaging/shoald-alerts.test.yml);
 #   4. a fresh Debian 12 root (debootstrap minbase) in which apt-get installs the .deb,
 #      resolving its Depends from the archive; shoald --check-config
 #      /etc/shoal/shoald.toml passes there, the conffile and man pages are in place;
@@ -51,6 +52,9 @@ if grep -q '^E: ' "$work/lintian.txt"; then fail "lintian reports errors"; else 
 
 step "promtool check rules"
 if promtool check rules "$src/packaging/shoald-alerts.yml"; then ok "alert rules"; else fail "promtool check rules"; fi
+if (cd "$src/packaging" && promtool test rules shoald-alerts.test.yml); then ok "alert rule tests"; else
+  fail "promtool test rules"
+fi
 
 step "debootstrap a fresh Debian 12 root"
 if ! debootstrap --variant=minbase bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
