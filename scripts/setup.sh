@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev libcpp-httplib-dev libsystemd-dev
   nodejs npm
   iproute2 procps util-linux nftables curl prometheus python3
+  dpkg-dev help2man lintian systemd debootstrap
 )
 
 log() { [ "${SHOAL_VERBOSE:-0}" = 1 ] && echo "setup: $*" >&2 || true; }
