@@ -81,6 +81,10 @@ public:
     [[nodiscard]] const routing_table& table() const noexcept { return _core.table; }
     // Table nodes that reached us within the last minute (primary; readiness).
     [[nodiscard]] std::size_t reached_recently() const noexcept { return _keeper.reached_recently(); }
+    // Stops, starts or re-times a routine (primary; a secondary runs none).
+    void set_routine(routine r, routine_setting s) noexcept { _keeper.set_routine(r, s); }
+    // The tick the routine last ran on (0: never).
+    [[nodiscard]] std::uint64_t routine_ran(routine r) const noexcept { return _keeper.ran(r); }
     [[nodiscard]] const dht::counters& stats() const noexcept { return _core._ctr; }
     [[nodiscard]] const rpc::stats& rpc_stats() const noexcept { return _outgoing.rpc_stats(); }
     [[nodiscard]] const node_config& config() const noexcept { return _core.cfg; }

@@ -30,6 +30,20 @@ enum class persistence : std::uint8_t {
 
 inline constexpr std::size_t max_known_nodes = 512;
 
+// The node's periodic routines an operator may stop or re-time (the control
+// plane's /routines). Each runs on the primary's 5 s tick.
+enum class routine : std::uint8_t {
+    pings,    // ping the table's least recently seen nodes (default every 8 ticks)
+    refresh,  // the idle refresh walk (default 60 ticks after the last query)
+    count_
+};
+struct routine_setting {
+    bool enabled = true;
+    std::uint32_t every_ticks = 0;  // 0: the reference's default
+};
+inline constexpr std::uint32_t default_ping_ticks = 8;
+inline constexpr std::uint32_t default_refresh_ticks = 60;
+
 struct node_config {
     std::uint16_t shard = 0;
     std::uint16_t shards = 1;

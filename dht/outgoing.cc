@@ -126,7 +126,7 @@ void outgoing::send_internal(rpc_request req, std::function<void(bool ok, const 
 }
 
 std::uint64_t outgoing::start_query(query_spec spec) {
-    _c.keeper->postpone_refresh(refresh_ticks);  // any user query postpones the idle refresh
+    _c.keeper->postpone_refresh(_c.keeper->refresh_period());  // any user query postpones the idle refresh
     const std::uint64_t id = _next_query++;
     auto q = std::make_unique<query>(static_cast<query_env&>(*this), id, std::move(spec));
     query* raw = q.get();

@@ -158,10 +158,14 @@ std::size_t table_keeper::closest_nodes(const target& t, std::span<base::endpoin
 }
 
 void table_keeper::ping_due() noexcept {
-    if ((_c.tick & 7) == 0) ping_some();
+    const routine_setting s = routine_of(routine::pings);
+    if (!s.enabled || _c.tick % (s.every_ticks ? s.every_ticks : default_ping_ticks) != 0) return;
+    _ran[static_cast<std::size_t>(routine::pings)] = _c.tick;
+    ping_some();
 }
 
 void table_keeper::refresh_due() noexcept {
+    if (!routine_of(routine::refresh).enabled) return;
     if (((_c.tick & 63) == 0 && _c.table.size() < _c.cfg.k) || --_refresh_ticks <= 0) refresh();
 }
 
@@ -182,6 +186,8 @@ void table_keeper::ping_some() noexcept {
 }
 
 void table_keeper::refresh() noexcept {
+    _ran[static_cast<std::size_t>(routine::refresh)] = _c.tick;
+    _refresh_ticks = refresh_period();
     std::uint32_t s = _c.table.random(_c.rnd);
     const target t = to_target(s == no_slot ? _c.table.self() : _c.table.at(s).id);
     _c.rpcs->background_query(t, nullptr, nullptr);

@@ -10,6 +10,8 @@
 // Thread safety: one shard's; every call comes from the node's entry points.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -46,6 +48,18 @@ public:
     void on_wakeup() noexcept { _refresh_ticks = 1; }
     // Delays the idle refresh by `ticks` (any user query does).
     void postpone_refresh(std::int64_t ticks) noexcept { _refresh_ticks = ticks; }
+    // The idle refresh's period, as set (routine::refresh).
+    [[nodiscard]] std::int64_t refresh_period() const noexcept {
+        return _routines[1].every_ticks ? _routines[1].every_ticks : default_refresh_ticks;
+    }
+    // A re-timed refresh counts down from its new period at most.
+    void set_routine(routine r, routine_setting s) noexcept {
+        _routines[static_cast<std::size_t>(r)] = s;
+        if (r == routine::refresh && s.every_ticks) _refresh_ticks = std::min<std::int64_t>(_refresh_ticks, s.every_ticks);
+    }
+    [[nodiscard]] routine_setting routine_of(routine r) const noexcept { return _routines[static_cast<std::size_t>(r)]; }
+    // The tick a routine last ran (0: never).
+    [[nodiscard]] std::uint64_t ran(routine r) const noexcept { return _ran[static_cast<std::size_t>(r)]; }
 
 private:
     void add_table_node(const node_id& id, const base::endpoint& addr, std::optional<base::endpoint> to);
@@ -57,6 +71,8 @@ private:
     dht::counters& _ctr;
     std::uint64_t _heard_seq = 0;  // counts messages from verified nodes (for "heard since")
     std::int64_t _refresh_ticks = 0;
+    std::array<routine_setting, static_cast<std::size_t>(routine::count_)> _routines{};
+    std::array<std::uint64_t, static_cast<std::size_t>(routine::count_)> _ran{};
     int _repinging = 0;
     int _checks = 0;
 };

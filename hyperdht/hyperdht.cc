@@ -13,7 +13,6 @@ namespace h = hyper;
 namespace {
 constexpr std::uint64_t expire_timer = 1;
 constexpr std::uint64_t verify_timer = 2;
-constexpr base::nanoseconds expire_every = base::seconds(1);
 constexpr std::int64_t max_bump_drift_ms = 60'000;
 }  // namespace
 
@@ -50,7 +49,7 @@ hyperdht::hyperdht(node& n, hyperdht_config cfg)
             done(crypto::verify(j.sig, j.msg, j.pk));
         };
     }
-    _node.app_timer(_node.now() + expire_every, expire_timer);
+    _node.app_timer(_node.now() + _expire_every, expire_timer);
 }
 
 // Batched verification: the check waits in the shard's queue with its
@@ -95,8 +94,11 @@ void hyperdht::on_timer(node& n, std::uint64_t cookie, base::mono_time now) noex
         return;
     }
     if (cookie != expire_timer) return;
-    _store.expire(now);
-    n.app_timer(now + expire_every, expire_timer);
+    if (_expire_on) {
+        _store.expire(now);
+        _expired_at = now;
+    }
+    n.app_timer(now + _expire_every, expire_timer);
 }
 
 namespace {

@@ -172,6 +172,14 @@ public:
     [[nodiscard]] const store::record_store& records() const noexcept { return _store; }
     // Direct access to this shard's store (preloading, tests). Shard thread only.
     [[nodiscard]] store::record_store& records() noexcept { return _store; }
+    // The store's expiry sweep (the control plane's "expiry" routine): on or
+    // off, and how often (default every second). Shard thread only.
+    void set_expiry(bool enabled, base::nanoseconds every) noexcept {
+        _expire_on = enabled;
+        _expire_every = every;
+    }
+    // When the sweep last ran (the shard's clock); nullopt before the first.
+    [[nodiscard]] std::optional<base::mono_time> expired_at() const noexcept { return _expired_at; }
 
 private:
     struct pending_write;
@@ -208,6 +216,9 @@ private:
     node& _node;
     hyperdht_config _cfg;
     store::record_store _store;
+    bool _expire_on = true;
+    base::nanoseconds _expire_every = base::seconds(1);
+    std::optional<base::mono_time> _expired_at;
     base::prng _rnd;
     verifier _verify;
     std::unique_ptr<crypto::verify_queue> _queue;

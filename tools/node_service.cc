@@ -52,7 +52,11 @@ public:
     void on_packet(engine::shard&, const engine::datagram& d) noexcept override { _node.on_datagram(d); }
     void on_timer(engine::shard& s, std::uint64_t, base::mono_time now) noexcept override {
         _node.on_timer(now);
-        if (s.id().value() == 0) publish_status();
+        apply_routines();
+        if (s.id().value() == 0) {
+            publish_status();
+            note_routine_runs();
+        }
     }
     void on_message(engine::shard&, const engine::message& m) noexcept override { _node.on_message(m); }
 
@@ -97,6 +101,43 @@ private:
         }
     }
 
+    // Applies the control plane's routine settings when they changed
+    // (relaxed loads on the timer path; the stores happen on a set_routine).
+    void apply_routines() noexcept {
+        std::uint32_t v = 0;
+        for (const auto& c : _svc._routines) v += c.version.load(std::memory_order_relaxed);
+        if (v == _applied_version) return;
+        _applied_version = v;
+        const auto cell = [&](shard_routine r) -> const node_service::routine_cell& {
+            return _svc._routines[static_cast<std::size_t>(r)];
+        };
+        const auto ticks = [](std::int64_t ms) { return static_cast<std::uint32_t>(ms <= 0 ? 0 : (ms + 4999) / 5000); };
+        dht::node& n = _node.node();
+        n.set_routine(dht::routine::pings, {cell(shard_routine::pings).enabled.load(), ticks(cell(shard_routine::pings).every_ms.load())});
+        n.set_routine(dht::routine::refresh,
+                      {cell(shard_routine::refresh).enabled.load(), ticks(cell(shard_routine::refresh).every_ms.load())});
+        if (dht::hyperdht* app = _node.app()) {
+            const std::int64_t ms = cell(shard_routine::expiry).every_ms.load();
+            app->set_expiry(cell(shard_routine::expiry).enabled.load(), ms > 0 ? base::milliseconds(ms) : base::seconds(1));
+        }
+    }
+    // Shard 0: the wall-clock time of each routine's last run, for /routines.
+    void note_routine_runs() noexcept {
+        const dht::node& n = _node.node();
+        const std::array<std::uint64_t, shard_routine_count> marks{
+            n.routine_ran(dht::routine::pings), n.routine_ran(dht::routine::refresh),
+            _node.app() && _node.app()->expired_at()
+                ? static_cast<std::uint64_t>(_node.app()->expired_at()->time_since_epoch().count())
+                : 0};
+        for (std::size_t i = 0; i < marks.size(); ++i) {
+            if (marks[i] == _marks[i]) continue;
+            _marks[i] = marks[i];
+            const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch());
+            _svc._routines[i].last_run_unix_ms.store(wall.count(), std::memory_order_relaxed);
+        }
+    }
+
     // Once per tick; skipped (until the next) when a reader holds the copy.
     void copy_table(const dht::node& n) noexcept {
         std::unique_lock lock(_svc._table_mu, std::try_to_lock);
@@ -110,6 +151,8 @@ private:
     node_service& _svc;
     node_adapter _node;
     std::uint64_t _published_tick = ~std::uint64_t{0};
+    std::uint32_t _applied_version = 0;
+    std::array<std::uint64_t, shard_routine_count> _marks{};
 };
 
 base::result<std::unique_ptr<node_service>, std::string> node_service::start(node_service_config cfg) {
@@ -168,6 +211,18 @@ node_status node_service::status() const {
         s.id = dht::node_id(a);
     }
     return s;
+}
+
+void node_service::set_routine(shard_routine r, bool enabled, std::chrono::milliseconds every) noexcept {
+    auto& c = _routines[static_cast<std::size_t>(r)];
+    c.enabled.store(enabled);
+    c.every_ms.store(every.count());
+    c.version.fetch_add(1);
+}
+
+routine_state node_service::routine(shard_routine r) const noexcept {
+    const auto& c = _routines[static_cast<std::size_t>(r)];
+    return {c.enabled.load(), std::chrono::milliseconds(c.every_ms.load()), c.last_run_unix_ms.load()};
 }
 
 table_copy node_service::table() const {

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,23 @@ struct node_service_config {
     // The HyperDHT commands (storage and relay); without it the node serves
     // dht-rpc only and answers UNKNOWN_COMMAND to the rest.
     std::optional<dht::hyperdht_config> hyperdht;
+};
+
+// The shards' routines an operator may stop or re-time (/routines).
+enum class shard_routine : std::uint8_t {
+    pings,    // dht: ping the least recently seen table nodes (primary)
+    refresh,  // dht: the idle refresh walk (primary)
+    expiry,   // hyperdht: the store's expiry sweep (every shard)
+    count_
+};
+inline constexpr std::size_t shard_routine_count = static_cast<std::size_t>(shard_routine::count_);
+
+// What the control plane sets (any thread) and the shards apply on their
+// next 5 s tick; the last run is as shard 0 saw it.
+struct routine_state {
+    bool enabled = true;
+    std::chrono::milliseconds every{0};  // 0: the default
+    std::int64_t last_run_unix_ms = 0;   // 0: not yet
 };
 
 // Counters of traffic that shares the DHT port but is not dht-rpc.
@@ -88,6 +106,10 @@ public:
     // The primary's routing table as of its last tick (any thread). Empty
     // until the first tick.
     [[nodiscard]] table_copy table() const;
+    // Any thread: stops/starts or re-times a shard routine (`every` 0: the
+    // default); the shards apply it at their next tick.
+    void set_routine(shard_routine r, bool enabled, std::chrono::milliseconds every) noexcept;
+    [[nodiscard]] routine_state routine(shard_routine r) const noexcept;
     // Sum of a metric over all shards, as the shards last published it
     // (engine::ctr, dht::ctr, dht::rpc_ctr, dht::hctr, store::metric,
     // crypto::verify_ctr; see base/metrics.h). Exact once stopped.
@@ -119,6 +141,13 @@ private:
     std::atomic<std::uint64_t> _st_tick{0};
     // The table copy: shard 0 replaces it with try_lock once per tick, so it
     // never waits for a reader; readers copy it out under the lock.
+    struct routine_cell {
+        std::atomic<bool> enabled{true};
+        std::atomic<std::int64_t> every_ms{0};
+        std::atomic<std::int64_t> last_run_unix_ms{0};
+        std::atomic<std::uint32_t> version{0};  // bumped by set_routine, so shards re-apply
+    };
+    std::array<routine_cell, shard_routine_count> _routines;
     mutable std::mutex _table_mu;
     table_copy _table;
 };

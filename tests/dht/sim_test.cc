@@ -189,3 +189,49 @@ TEST(Simulation, NodesWithoutAConfiguredAddressLearnItAndBecomePersistent) {
 }
 
 }  // namespace
+
+namespace {
+
+// Routines (the control plane's /routines): a stopped routine does not run,
+// a re-timed one runs at its new interval.
+TEST(Simulation, RoutinesStopAndRetime) {
+    test::sim s({});
+    grow(s, 12, 7);
+    dht::node& n = s.node(5);
+    n.set_routine(dht::routine::pings, {false, 0});
+    n.set_routine(dht::routine::refresh, {false, 0});
+    const auto pings_before = n.routine_ran(dht::routine::pings), refresh_before = n.routine_ran(dht::routine::refresh);
+    s.run_for(10min);
+    EXPECT_EQ(n.routine_ran(dht::routine::pings), pings_before);
+    EXPECT_EQ(n.routine_ran(dht::routine::refresh), refresh_before);
+    n.set_routine(dht::routine::pings, {true, 2});  // every 10 s
+    n.set_routine(dht::routine::refresh, {true, 3});
+    const auto t0 = n.tick();
+    s.run_for(30s);
+    EXPECT_GE(n.routine_ran(dht::routine::pings), t0 + 4);
+    EXPECT_EQ(n.routine_ran(dht::routine::pings) % 2, 0u);
+    EXPECT_GT(n.routine_ran(dht::routine::refresh), refresh_before);
+}
+
+// A node that lost its table rejoins through the nodes it knew, with no
+// bootstrap node: every known node is pinged, only the live ones enter.
+TEST(Simulation, KnownNodesArePingedBeforeTheyAreUsed) {
+    test::sim s({});
+    grow(s, 12, 11);
+    s.kill(0);  // the bootstrap node
+    s.kill(3);
+    dht::node_config cfg = config_for(40, 11);
+    cfg.bootstrap = {addr_for(0)};
+    cfg.known_nodes = {addr_for(0), addr_for(2), addr_for(3), addr_for(4), addr_for(5)};
+    dht::node& n = s.add(addr_for(40), cfg);
+    s.run_until([&] { return n.bootstrapped(); }, 2min);
+    ASSERT_TRUE(n.bootstrapped());
+    EXPECT_EQ(n.stats().get(dht::ctr::known_pinged), 5u);
+    EXPECT_EQ(n.stats().get(dht::ctr::known_answered), 3u);
+    bool has_dead = false;
+    n.table().for_each([&](const dht::table_entry& e) { has_dead |= e.addr == addr_for(0) || e.addr == addr_for(3); });
+    EXPECT_FALSE(has_dead);
+    EXPECT_GE(n.table().size(), 8u);  // the walk went on from the live ones to the rest
+}
+
+}  // namespace

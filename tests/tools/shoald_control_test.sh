@@ -92,6 +92,18 @@ start_peers
 t0=$SECONDS
 if wait_for 30 ready; then echo "ok   ready again $((SECONDS - t0)) s after peers returned"; else echo "FAIL not ready again"; failures=$((failures + 1)); fi
 
+# --- routines: listed, stopped, re-timed; bad requests refused --------------------------------
+routines=$(curl -s http://127.0.0.1:23920/routines)
+for r in pings refresh expiry snapshot status_line; do contains "$routines" "\"name\": \"$r\"" "/routines lists $r"; done
+changed=$(curl -s -X POST -d '' 'http://127.0.0.1:23920/routines/expiry?interval=12')
+contains "$changed" '"interval_seconds": 15.0' "expiry re-timed to 12 s runs on whole ticks (15 s)"
+changed=$(curl -s -X POST -d '' 'http://127.0.0.1:23920/routines/pings?action=stop')
+contains "$changed" '"enabled": false' "pings stopped"
+contains "$(curl -s http://127.0.0.1:23920/routines)" '"enabled": false' "and listed as stopped"
+curl -s -X POST -d '' 'http://127.0.0.1:23920/routines/pings?action=start' >/dev/null
+[ "$(code -X POST -d '' 'http://127.0.0.1:23920/routines/nothing?action=stop')" = 404 ] && echo "ok   an unknown routine is 404" || { echo "FAIL unknown routine"; failures=$((failures + 1)); }
+[ "$(code -X POST -d '' 'http://127.0.0.1:23920/routines/pings?interval=0')" = 400 ] && echo "ok   a bad interval is 400" || { echo "FAIL bad interval"; failures=$((failures + 1)); }
+
 # --- /metrics: promtool and a real Prometheus scrape -------------------------------------------
 curl -s http://127.0.0.1:23920/metrics > "$tmp/metrics.txt"
 contains "$(cat "$tmp/metrics.txt")" 'shoal_dht_requests_total{shard="0",command="ping"}' "per-command counters carry shard and command labels"

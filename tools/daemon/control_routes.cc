@@ -121,6 +121,22 @@ json table_json(const control_context& ctx) {
     return {{"tick", t.tick}, {"tick_seconds", tick_seconds}, {"size", t.nodes.size()}, {"nodes", std::move(nodes)}};
 }
 
+json routine_json(const routine_info& r) {
+    return {{"name", r.name},
+            {"where", r.where},
+            {"what", r.what},
+            {"enabled", r.enabled},
+            {"interval_seconds", r.interval_s},
+            {"last_run_seconds_ago", r.last_run_s_ago ? json(*r.last_run_s_ago) : json(nullptr)}};
+}
+
+std::string param(const http_request& q, const std::string& key) {
+    for (const auto& [k, v] : q.params) {
+        if (k == key) return v;
+    }
+    return {};
+}
+
 }  // namespace
 
 std::string not_ready_reason(const node_status& st, unsigned min_nodes) {
@@ -155,6 +171,17 @@ std::vector<control::route> control_routes(control_context& ctx) {
     r.push_back({"GET", "/status", false, [&ctx](const http_request&) { return json_response(status_json(ctx)); }});
     r.push_back(
         {"GET", "/routing-table", false, [&ctx](const http_request&) { return json_response(table_json(ctx)); }});
+    r.push_back({"GET", "/routines", false, [&ctx](const http_request&) {
+                     json list = json::array();
+                     for (const auto& x : ctx.jobs->list()) list.push_back(routine_json(x));
+                     return json_response(list);
+                 }});
+    r.push_back({"POST", "/routines/", true, [&ctx](const http_request& q) {
+                     const std::string name = q.path.substr(std::string("/routines/").size());
+                     auto done = ctx.jobs->change(name, param(q, "action"), param(q, "interval"));
+                     if (!done) return text(done.error().rfind("no routine", 0) == 0 ? 404 : 400, done.error() + "\n");
+                     return json_response(routine_json(*done));
+                 }});
     return r;
 }
 

@@ -7,6 +7,8 @@
 //                       in the last minute; 503 with the reason otherwise
 //   GET /status         JSON: identity, addresses, state, shards, uptime, store, table
 //   GET /routing-table  JSON: the primary's table as of its last tick
+//   GET /routines       JSON: the named routines, their intervals and last runs
+//   POST /routines/NAME action=stop|start or interval=SECONDS (loopback or bearer token)
 //
 // The handlers run on the listener's threads and read only what the shards
 // publish (metric blocks, the status atomics, the table copy), so the packet
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "control/http_listener.h"
+#include "tools/daemon/routines.h"
 #include "tools/node_service.h"
 
 namespace tools::daemon {
@@ -31,6 +34,7 @@ struct control_context {
     std::atomic<unsigned> ready_min_nodes{3};  // SIGHUP may change it
     std::string config_file;
     std::string persistence;  // how the node became or may become persistent
+    routines* jobs = nullptr;  // the named routines (GET /routines, POST /routines/NAME)
 };
 
 [[nodiscard]] std::vector<control::route> control_routes(control_context& ctx);

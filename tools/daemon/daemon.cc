@@ -243,6 +243,8 @@ void apply_reload(config& running, const options& next, control_context& ctx) {
     o.stats_interval = next.stats_interval;
     o.ready_min_nodes = next.ready_min_nodes;
     o.snapshot_interval = next.snapshot_interval;
+    ctx.jobs->reset_interval(main_routine::snapshot, next.snapshot_interval);
+    ctx.jobs->reset_interval(main_routine::status_line, next.stats_interval);
 }
 
 // Serves until SIGINT or SIGTERM: logs a new identity, the status line every
@@ -250,9 +252,6 @@ void apply_reload(config& running, const options& next, control_context& ctx) {
 void serve(config& c, const run_request& r, char** env, node_service& s, control_context& ctx, sigset_t& sigs) {
     bool was_persistent = c.svc.public_address.has_value();
     service_notify systemd;
-    using clock = std::chrono::steady_clock;
-    auto next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
-    auto next_snapshot = clock::now() + std::chrono::seconds(c.o.snapshot_interval);
     for (;;) {
         // Wake at least every second to notice a new identity, sooner for a
         // watchdog ping; signals end the wait at once.
@@ -273,7 +272,6 @@ void serve(config& c, const run_request& r, char** env, node_service& s, control
             } else {
                 spdlog::info("SIGHUP: re-read {}", r.config_file.empty() ? "the environment" : r.config_file);
                 apply_reload(c, *next, ctx);
-                next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
             }
             systemd.reloaded();
         }
@@ -284,14 +282,8 @@ void serve(config& c, const run_request& r, char** env, node_service& s, control
                          st.public_address ? st.public_address->to_string() : "?", base::to_hex(*st.id));
         }
         was_persistent = st.persistent;
-        if (c.o.snapshot_interval && clock::now() >= next_snapshot) {
-            next_snapshot = clock::now() + std::chrono::seconds(c.o.snapshot_interval);
-            save_table(c, s);
-        }
-        if (c.o.stats_interval && clock::now() >= next_status) {
-            next_status = clock::now() + std::chrono::seconds(c.o.stats_interval);
-            spdlog::info("{}", status_line(s));
-        }
+        if (ctx.jobs->due(main_routine::snapshot)) save_table(c, s);
+        if (ctx.jobs->due(main_routine::status_line)) spdlog::info("{}", status_line(s));
     }
 }
 
@@ -369,6 +361,8 @@ int run(const run_request& r, char** env) {
     ctx.ready_min_nodes.store(c.o.ready_min_nodes);
     ctx.config_file = r.config_file;
     ctx.persistence = persistence_text(c.svc.mode);
+    routines jobs(s, c.o.snapshot_interval, c.o.stats_interval);
+    ctx.jobs = &jobs;
     std::unique_ptr<control::http_listener> listener;
     if (c.control) {
         auto l = control::http_listener::start(c.control->host, c.control->port, control_routes(ctx), c.token);
