@@ -152,6 +152,8 @@ base::result<config, std::string> make_config(const options& o) {
         cfg.bootstrap.push_back(*e);
     }
     cfg.hyperdht = hyperdht_config_of(o);
+    cfg.state_dir = o.state_dir;
+    cfg.store_flush = std::chrono::milliseconds(o.store_flush_ms);
     auto ctl = control_of(o.control);
     if (!ctl) return base::fail(ctl.error());
     c.control = *ctl;
@@ -304,6 +306,13 @@ int run(const run_request& r, char** env) {
     }
     auto& s = **svc;
     log_started(c, s);
+    if (!s.persist_summary().empty()) {
+        if (s.persist_damaged()) {
+            spdlog::warn("{}", s.persist_summary());
+        } else {
+            spdlog::info("{}", s.persist_summary());
+        }
+    }
     control_context ctx;
     ctx.svc = &s;
     ctx.started = std::chrono::steady_clock::now();

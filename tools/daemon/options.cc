@@ -23,7 +23,7 @@ constexpr std::array<sv, 5> log_levels{"trace", "debug", "info", "warn", "error"
 constexpr std::array<sv, 2> verify_modes{"batch", "single"};
 constexpr std::array<sv, 4> verify_backends{"auto", "ifma", "avx2", "portable"};
 
-const std::array<key, 25> table{{
+const std::array<key, 27> table{{
     {"host", &options::host, "IPv4 address to bind"},
     {"port", &options::port, "UDP port to bind (0: any free port)"},
     {"public_host", &options::public_host,
@@ -62,6 +62,12 @@ const std::array<key, 25> table{{
     {"ready_min_nodes", &options::ready_min_nodes,
      "/readyz answers 200 only while at least this many table nodes reached this node within the last minute", 0,
      1000, {}, when::reload},
+    {"state_dir", &options::state_dir,
+     "directory for state kept across restarts (the saved store in <state_dir>/store); default $STATE_DIRECTORY "
+     "when systemd sets it; empty: keep no state"},
+    {"store_flush_ms", &options::store_flush_ms,
+     "longest time between commits of store changes to <state_dir>/store: what a kill -9 may lose, in ms", 1,
+     60'000},
 }};
 
 constexpr sv env_prefix = "SHOALD";
@@ -111,6 +117,9 @@ std::string default_config_file(char** env) {
 
 base::result<options, std::string> load(const std::string& file, char** env) {
     options o;
+    // systemd's StateDirectory= (a colon-separated list: the first is ours).
+    const std::string sd = getenv_of(env, "STATE_DIRECTORY");
+    o.state_dir = sd.substr(0, sd.find(':'));
     if (!file.empty()) {
         if (auto r = control::apply_file(o, keys(), file); !r) return base::fail(r.error());
     }

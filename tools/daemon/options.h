@@ -48,6 +48,10 @@ struct options {
     std::string control = "127.0.0.1:49738";
     std::string control_token_file;
     unsigned ready_min_nodes = 3;
+    // Where the node keeps state across restarts (the store in <state_dir>/store).
+    // Default: $STATE_DIRECTORY when systemd sets it; empty: keep no state.
+    std::string state_dir;
+    unsigned store_flush_ms = 100;
 };
 
 // Every key, in the order --print-config writes them.
