@@ -14,13 +14,6 @@ namespace {
 
 constexpr std::uint8_t kind_mutable = 'm', kind_immutable = 'i';
 
-// The row checksum: XXH3-64 of the value (less the checksum), seeded with the
-// XXH3-64 of the key, so a value moved under another key fails too.
-std::uint64_t checksum(std::span<const std::byte> key, std::span<const std::byte> value) noexcept {
-    const std::uint64_t seed = XXH3_64bits(key.data(), key.size());
-    return XXH3_64bits_withSeed(value.data(), value.size(), seed);
-}
-
 void write_key(base::byte_writer& w, tag t, const store::key& k) noexcept {
     w.write_u8(static_cast<std::uint8_t>(t));
     w.write_bytes(k.data(), k.size());
@@ -132,6 +125,12 @@ bool read_value(base::byte_reader& r, entry& e) noexcept {
 
 }  // namespace
 
+// Seeded with the key's hash, so a value moved under another key fails too.
+std::uint64_t row_checksum(std::span<const std::byte> key, std::span<const std::byte> body) noexcept {
+    const std::uint64_t seed = XXH3_64bits(key.data(), key.size());
+    return XXH3_64bits_withSeed(body.data(), body.size(), seed);
+}
+
 const char* to_string(skip s) noexcept {
     switch (s) {
         case skip::bad_key: return "bad key";
@@ -159,7 +158,7 @@ bool encode(const store::change& c, std::int64_t expires_unix_ms, row& out) noex
     base::byte_writer w(std::span<std::byte>(out.value));
     w.write_u64le(static_cast<std::uint64_t>(expires_unix_ms));
     if (!encode_body(c, w)) return false;
-    const std::uint64_t sum = checksum(out.key_bytes(), w.written());
+    const std::uint64_t sum = row_checksum(out.key_bytes(), w.written());
     w.write_u64le(sum);
     if (!w.ok()) return false;
     out.value_len = static_cast<std::uint16_t>(w.written().size());
@@ -193,7 +192,7 @@ base::result<entry, skip> decode(std::span<const std::byte> key, std::span<const
     if (value.size() < 16) return base::fail(skip::bad_checksum);
     const auto body = value.first(value.size() - 8);
     std::uint64_t sum = 0;
-    if (!take(base::byte_reader(value.last(8)).read_u64le(), sum) || sum != checksum(key, body)) {
+    if (!take(base::byte_reader(value.last(8)).read_u64le(), sum) || sum != row_checksum(key, body)) {
         return base::fail(skip::bad_checksum);
     }
     base::byte_reader r(body);

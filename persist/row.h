@@ -68,6 +68,10 @@ struct entry {
     std::int64_t expires_unix_ms = 0;
 };
 
+// The checksum that ends a row's value: XXH3-64 of the value before it
+// (`body`), seeded with the XXH3-64 of the key.
+[[nodiscard]] std::uint64_t row_checksum(std::span<const std::byte> key, std::span<const std::byte> body) noexcept;
+
 // Why a saved row was skipped at load (counted, and named in the load log line).
 enum class skip : std::uint8_t { bad_key, bad_checksum, bad_field, expired, count_ };
 [[nodiscard]] const char* to_string(skip s) noexcept;

@@ -1,11 +1,15 @@
 // Fuzzes persist::decode, the reader of every row the node loads from disk.
-// Input: one byte giving the key length (mod 66), the key, then the value.
-// Whatever decodes must re-encode to exactly the same key and value: the row
-// layout is canonical, so a row that decodes to an entry the encoder would
-// write differently was accepted in error.
+// Input: one byte (bits 0-6: the key length mod 66; bit 7: raw), the key, then
+// the value. A raw input is decoded as it is, which mostly exercises the
+// checksum's rejections; otherwise the target appends the right checksum to
+// the value, so the fuzzer reaches the field checks behind it. Whatever
+// decodes must re-encode to exactly the same key and value: the row layout
+// is canonical, so a row that decodes to an entry the encoder would write
+// differently was accepted in error.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "persist/row.h"
 #include "tests/fuzz/fuzz.h"
@@ -20,9 +24,16 @@ void require(bool c) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    const std::size_t key_len = std::min<std::size_t>(data[0] % 66, size - 1);
+    const bool raw = (data[0] & 0x80) != 0;
+    const std::size_t key_len = std::min<std::size_t>((data[0] & 0x7f) % 66, size - 1);
     const std::span<const std::byte> key(reinterpret_cast<const std::byte*>(data) + 1, key_len);
-    const std::span<const std::byte> value(reinterpret_cast<const std::byte*>(data) + 1 + key_len, size - 1 - key_len);
+    const std::span<const std::byte> body(reinterpret_cast<const std::byte*>(data) + 1 + key_len, size - 1 - key_len);
+    std::vector<std::byte> sealed(body.begin(), body.end());
+    if (!raw) {
+        const std::uint64_t sum = persist::row_checksum(key, body);
+        for (int i = 0; i < 8; ++i) sealed.push_back(static_cast<std::byte>(sum >> (8 * i)));
+    }
+    const std::span<const std::byte> value(sealed);
     auto e = persist::decode(key, value, 0);
     if (!e) return 0;
     store::change c{.kind = e->kind, .k = &e->k};
