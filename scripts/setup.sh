@@ -13,7 +13,7 @@ packages=(
   liburing-dev libsodium-dev libmimalloc-dev libxxhash-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libexpected-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libcpp-httplib-dev libsystemd-dev
+  nlohmann-json3-dev libcpp-httplib-dev libsystemd-dev librocksdb-dev
   nodejs npm
   iproute2 procps util-linux nftables curl prometheus python3
   dpkg-dev help2man lintian systemd debootstrap

@@ -124,6 +124,32 @@ std::uint32_t record_store::secs(base::mono_time now) const noexcept {
     return d < 0 ? 0 : static_cast<std::uint32_t>(d) + 1;  // +1: expiry 0 marks a free slot
 }
 
+base::mono_time record_store::time_of(std::uint32_t expiry_s) const noexcept {
+    return _epoch + base::seconds(expiry_s > 0 ? expiry_s - 1 : 0);  // secs() adds 1
+}
+
+void record_store::report_record(std::uint32_t rid, const peer_record& r) const noexcept {
+    report({.kind = entry_kind::record, .k = &_topics[_records[rid].topic].key, .pk = &_records[rid].pk, .record = &r,
+            .expires = time_of(_records[rid].expiry)});
+}
+
+void record_store::report_route(std::uint32_t id) const noexcept {
+    const route_entry& e = _routes[id];
+    report({.kind = entry_kind::route, .k = &e.key, .record = &e.r.record, .relay = e.r.relay, .expires = time_of(e.expiry)});
+}
+
+void record_store::report_refresh(std::uint32_t id) const noexcept {
+    const refresh_entry& e = _refreshes[id];
+    report({.kind = entry_kind::refresh, .k = &e.r, .record = &e.link.record, .link_target = &e.link.target,
+            .announce_self = e.link.announce_self, .expires = time_of(e.expiry)});
+}
+
+void record_store::report_value(std::uint32_t vid) const noexcept {
+    const value_entry& e = _values[vid];
+    report({.kind = entry_kind::value, .k = &e.key, .is_mutable = e.is_mutable, .seq = e.seq, .bytes = e.bytes,
+            .value_offset = e.value_offset, .value_len = e.value_len, .expires = time_of(e.expiry)});
+}
+
 std::uint32_t record_store::find_topic(const target& t) const noexcept {
     return _topic_index.find(hash(t), [&](std::uint32_t id) { return _topics[id].key == t; });
 }
@@ -160,6 +186,7 @@ void record_store::drop_topic_if_empty(std::uint32_t tid) noexcept {
 
 void record_store::remove_record_id(std::uint32_t rid) noexcept {
     const std::uint32_t tid = _records[rid].topic;
+    report({.kind = entry_kind::record, .removed = true, .k = &_topics[tid].key, .pk = &_records[rid].pk});
     bool found = false;
     const std::size_t pos = list_search(_topics[tid].ids, _records[rid].pk, found);
     if (found) _topics[tid].ids.erase(pos);
@@ -192,6 +219,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
             if (extend(_records[rid].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
                 _record_exp.relink(rid, exp);
             }
+            report_record(rid, r);
             return;
         }
         if (_topics[tid].ids.size() >= _lim.max_records_per_topic) {
@@ -219,6 +247,7 @@ void record_store::put_record(const target& t, const peer_record& r, base::mono_
     rec.expiry = exp;
     _topics[tid].ids.insert(pos, rid, prefix_of(r.pk));
     _record_exp.link(rid, exp);
+    report_record(rid, r);
 }
 
 bool record_store::remove_record(const target& t, const crypto::public_key& pk) noexcept {
@@ -303,6 +332,7 @@ void record_store::put_route(const target& t, const route& r, base::mono_time no
         if (extend(_routes[id].expiry, exp, static_cast<std::uint32_t>(_lim.route_ttl.count()))) {
             _route_exp.relink(id, exp);
         }
+        report_route(id);
         return;
     }
     _evicted += evict(_route_exp, [&] { return _routes.size() >= _lim.max_routes; },
@@ -314,6 +344,7 @@ void record_store::put_route(const target& t, const route& r, base::mono_time no
     _routes[id].r = r;
     _routes[id].expiry = exp;
     _route_exp.link(id, exp);
+    report_route(id);
 }
 
 const route* record_store::get_route(const target& t) const noexcept {
@@ -325,6 +356,7 @@ bool record_store::remove_route(const target& t) noexcept {
     const std::uint64_t h = hash(t);
     const std::uint32_t id = _route_index.find(h, [&](std::uint32_t i) { return _routes[i].key == t; });
     if (id == detail::id_index::none) return false;
+    report({.kind = entry_kind::route, .removed = true, .k = &_routes[id].key});
     _route_index.erase(h, id);
     _route_exp.unlink(id);
     _routes.free(id);
@@ -342,6 +374,7 @@ void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_t
         if (extend(_refreshes[id].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
             _refresh_exp.relink(id, exp);
         }
+        report_refresh(id);
         return;
     }
     _evicted += evict(_refresh_exp, [&] { return _refreshes.size() >= _lim.max_refreshes; },
@@ -353,6 +386,7 @@ void record_store::put_refresh(const key& r, const refresh_link& l, base::mono_t
     _refreshes[id].link = l;
     _refreshes[id].expiry = exp;
     _refresh_exp.link(id, exp);
+    report_refresh(id);
 }
 
 std::optional<refresh_link> record_store::move_refresh(const key& from, const key& to, base::mono_time now) {
@@ -364,6 +398,7 @@ std::optional<refresh_link> record_store::move_refresh(const key& from, const ke
     const std::uint32_t old = _refresh_index.find(hash(to), [&](std::uint32_t i) { return _refreshes[i].r == to; });
     if (old != detail::id_index::none) remove_refresh_id(old);
     // Re-keyed in place: the link keeps its slot and its place in the wheel.
+    report({.kind = entry_kind::refresh, .removed = true, .k = &_refreshes[id].r});
     _refresh_index.erase(hash(from), id);
     _refreshes[id].r = to;
     _refresh_index.insert(hash(to), id, [&](std::uint32_t i) { return hash(_refreshes[i].r); });
@@ -371,6 +406,7 @@ std::optional<refresh_link> record_store::move_refresh(const key& from, const ke
     if (extend(_refreshes[id].expiry, exp, static_cast<std::uint32_t>(_lim.record_ttl.count()))) {
         _refresh_exp.relink(id, exp);
     }
+    report_refresh(id);
     return _refreshes[id].link;
 }
 
@@ -383,6 +419,7 @@ std::optional<refresh_link> record_store::take_refresh(const key& r) noexcept {
 }
 
 void record_store::remove_refresh_id(std::uint32_t id) noexcept {
+    report({.kind = entry_kind::refresh, .removed = true, .k = &_refreshes[id].r});
     _refresh_index.erase(hash(_refreshes[id].r), id);
     _refresh_exp.unlink(id);
     _refreshes.free(id);
@@ -395,6 +432,7 @@ std::uint32_t record_store::find_value(const target& t) const noexcept {
 }
 
 void record_store::remove_value_id(std::uint32_t vid) noexcept {
+    report({.kind = entry_kind::value, .removed = true, .k = &_values[vid].key});
     _value_bytes -= _values[vid].bytes.size();
     if (_values[vid].is_mutable) --_mutable_count;
     _value_index.erase(hash(_values[vid].key), vid);
@@ -436,7 +474,10 @@ put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq,
             }
             // The same value again: a refresh, in place.
             const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
-            if (extend(e.expiry, now_s + ttl, ttl)) _value_exp.relink(vid, e.expiry);
+            if (extend(e.expiry, now_s + ttl, ttl)) {
+                _value_exp.relink(vid, e.expiry);
+                report_value(vid);
+            }
             return put_mutable_result::stored;
         } else if (seq < e.seq) {
             return put_mutable_result::seq_too_low;
@@ -461,6 +502,7 @@ put_mutable_result record_store::put_mutable(const target& t, std::uint64_t seq,
     _value_bytes += e.bytes.size();
     _value_index.insert(hash(t), vid, [&](std::uint32_t i) { return hash(_values[i].key); });
     _value_exp.link(vid, e.expiry);
+    report_value(vid);
     return put_mutable_result::stored;
 }
 
@@ -479,7 +521,10 @@ bool record_store::put_immutable(const target& t, std::span<const std::byte> val
         if (!_values[vid].is_mutable) {
             // Same key means same value (the key is its hash): refresh.
             const auto ttl = static_cast<std::uint32_t>(_lim.value_ttl.count());
-            if (extend(_values[vid].expiry, now_s + ttl, ttl)) _value_exp.relink(vid, _values[vid].expiry);
+            if (extend(_values[vid].expiry, now_s + ttl, ttl)) {
+                _value_exp.relink(vid, _values[vid].expiry);
+                report_value(vid);
+            }
             return true;
         }
         remove_value_id(vid);
@@ -493,6 +538,7 @@ bool record_store::put_immutable(const target& t, std::span<const std::byte> val
     _value_bytes += e.bytes.size();
     _value_index.insert(hash(t), vid, [&](std::uint32_t i) { return hash(_values[i].key); });
     _value_exp.link(vid, e.expiry);
+    report_value(vid);
     return true;
 }
 
@@ -504,6 +550,48 @@ std::optional<std::span<const std::byte>> record_store::get_immutable(const targ
 }
 
 // --- expiry --------------------------------------------------------------------
+
+bool record_store::limit_expiry(entry_kind kind, const key& k, const crypto::public_key* pk,
+                                base::mono_time at) {
+    _affinity.check();
+    const std::uint32_t s = std::max<std::uint32_t>(secs(at), 1);
+    auto lower = [&](std::uint32_t& expiry, detail::expiry_wheel& wheel, std::uint32_t id) {
+        if (s >= expiry) return;
+        expiry = s;
+        wheel.relink(id, s);
+    };
+    switch (kind) {
+        case entry_kind::record: {
+            const std::uint32_t tid = find_topic(k);
+            if (tid == detail::id_index::none || pk == nullptr) return false;
+            bool found = false;
+            const std::size_t pos = list_search(_topics[tid].ids, *pk, found);
+            if (!found) return false;
+            const std::uint32_t rid = _topics[tid].ids.data()[pos];
+            lower(_records[rid].expiry, _record_exp, rid);
+            return true;
+        }
+        case entry_kind::route: {
+            const std::uint32_t id = _route_index.find(hash(k), [&](std::uint32_t i) { return _routes[i].key == k; });
+            if (id == detail::id_index::none) return false;
+            lower(_routes[id].expiry, _route_exp, id);
+            return true;
+        }
+        case entry_kind::refresh: {
+            const std::uint32_t id = _refresh_index.find(hash(k), [&](std::uint32_t i) { return _refreshes[i].r == k; });
+            if (id == detail::id_index::none) return false;
+            lower(_refreshes[id].expiry, _refresh_exp, id);
+            return true;
+        }
+        case entry_kind::value: {
+            const std::uint32_t vid = find_value(k);
+            if (vid == detail::id_index::none) return false;
+            lower(_values[vid].expiry, _value_exp, vid);
+            return true;
+        }
+    }
+    return false;
+}
 
 void record_store::expire(base::mono_time now) {
     _affinity.check();

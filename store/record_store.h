@@ -83,6 +83,41 @@ struct refresh_link {
     bool announce_self = false;
 };
 
+// --- change reports -----------------------------------------------------
+// What a store tells a listener about each change of its entries, so the
+// listener can keep a copy (persist/ writes them to disk). The store calls
+// on_change() right after an entry is written (put) or removed (remove,
+// unannounce, eviction, expiry), with views that live only for the call. A
+// value read that pushes its expiry out (promote on get) and a topic's bump
+// are not reported. The call is on the store's shard, on the packet path: an
+// implementation takes no lock and makes no allocation and no atomic
+// read-modify-write.
+enum class entry_kind : std::uint8_t { record = 1, route = 2, value = 3, refresh = 4 };
+
+struct change {
+    entry_kind kind = entry_kind::record;
+    bool removed = false;                    // the entry is gone: only `k` (and `pk` for a record) is set
+    const key* k = nullptr;                  // the target; a refresh link: its refresh value r
+    const crypto::public_key* pk = nullptr;  // record: the announcer's key
+    const peer_record* record = nullptr;     // record, route, refresh link (put)
+    base::endpoint relay;                    // route (put): where handshakes are forwarded
+    const key* link_target = nullptr;        // refresh link (put): the announce's target
+    bool announce_self = false;              // refresh link (put)
+    bool is_mutable = false;                 // value (put)
+    std::uint64_t seq = 0;                   // mutable value (put)
+    std::span<const std::byte> bytes;        // value (put): the encoded mutableGetResponse, or the immutable value
+    std::uint16_t value_offset = 0, value_len = 0;  // mutable value (put): the value inside `bytes`
+    base::mono_time expires{};               // put: when the store will expire the entry
+};
+
+class change_sink {
+public:
+    virtual void on_change(const change& c) noexcept = 0;
+
+protected:
+    ~change_sink() = default;
+};
+
 enum class put_mutable_result : std::uint8_t { stored, seq_reused, seq_too_low, full };
 
 struct store_stats {
@@ -188,6 +223,15 @@ public:
     static void collect(void* self) noexcept { static_cast<record_store*>(self)->collect_metrics(); }
     [[nodiscard]] const limits& config() const noexcept { return _lim; }
 
+    // Reports every later change to `sink` (null: to nobody). The sink must
+    // outlive the store or be replaced first.
+    void set_sink(change_sink* sink) noexcept { _sink = sink; }
+    // Loading saved entries: brings the expiry of an entry written just now
+    // forward to `at` (never later; an entry whose `at` has passed expires at
+    // the next expire()). A record is named by (target, pk); the rest by key.
+    // False when there is no such entry.
+    bool limit_expiry(entry_kind kind, const key& k, const crypto::public_key* pk, base::mono_time at);
+
 private:
     // One cache line each: a LOOKUP reads 20 records at random, and a record
     // that straddled two lines would cost two misses instead of one.
@@ -259,6 +303,14 @@ private:
     void remove_refresh_id(std::uint32_t id) noexcept;
     void touch_value(std::uint32_t vid, std::uint32_t now_s);
     bool make_room_for_value(std::size_t bytes);
+    [[nodiscard]] base::mono_time time_of(std::uint32_t expiry_s) const noexcept;
+    void report(const change& c) const noexcept {
+        if (_sink != nullptr) _sink->on_change(c);
+    }
+    void report_record(std::uint32_t rid, const peer_record& r) const noexcept;
+    void report_route(std::uint32_t id) const noexcept;
+    void report_refresh(std::uint32_t id) const noexcept;
+    void report_value(std::uint32_t vid) const noexcept;
 
     limits _lim;
     base::mono_time _epoch;
@@ -276,6 +328,7 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> _bumps;
     std::uint64_t _evicted = 0, _expired = 0;
     base::metrics::counter_set<metric> _metrics;
+    change_sink* _sink = nullptr;
     base::shard_affinity _affinity;  // debug builds: writes and expiry run on the owning shard
 };
 

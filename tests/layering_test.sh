@@ -14,10 +14,11 @@ declare -A allowed=(
   [engine]="base engine"
   [crypto]="base crypto"
   [store]="base crypto store"
+  [persist]="base crypto store persist"
   [dht]="base crypto dht"
   [hyperdht]="base crypto store dht hyperdht"
   [control]="base control"
-  [tools]="base engine crypto store dht hyperdht control tools"
+  [tools]="base engine crypto store persist dht hyperdht control tools"
 )
 # Layers that never touch sockets, rings or the kernel's network API.
 sans_io="crypto store dht hyperdht"

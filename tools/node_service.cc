@@ -46,6 +46,7 @@ public:
         cfg.token_master = _svc._token_master;
         cfg.seed = c.seed ? c.seed + s.id().value() : draw_seed();
         _node.start(std::move(cfg), c.hyperdht ? &*c.hyperdht : nullptr);
+        attach_store(s);
         publish_metrics(s);
         if (s.id().value() == 0) publish_status();  // a persistent node says so from the start
     }
@@ -61,6 +62,20 @@ public:
     void on_message(engine::shard&, const engine::message& m) noexcept override { _node.on_message(m); }
 
 private:
+    // With persistence: puts this shard's saved entries into its store, then
+    // has the store report every change to the shard's queue.
+    void attach_store(engine::shard& s) {
+        persist::writer* w = _svc._writer.get();
+        dht::hyperdht* app = _node.app();
+        if (w == nullptr || app == nullptr) return;
+        const std::uint16_t id = s.id().value();
+        const base::mono_time now = s.now();
+        const std::int64_t wall = persist::unix_ms();
+        (void)persist::restore(app->records(), w->loaded(id), now, wall);
+        w->queue(id).set_wall_offset_ms(wall - base::to_ms(now.time_since_epoch()));
+        app->records().set_sink(&w->queue(id));
+    }
+
     // Every counter set of this shard's node, hyperdht, store and verify
     // queue, for the engine to publish. The node lives as long as the shard
     // (the service never restarts it), so the engine may read them until it stops.
@@ -73,6 +88,10 @@ private:
         s.publish_metrics(app->counters());
         s.publish_metrics(app->records().metrics(), &store::record_store::collect, &app->records());
         if (const auto* v = app->verify_stats()) s.publish_metrics(*v);
+        if (persist::writer* w = _svc._writer.get()) {
+            s.publish_metrics(w->queue(s.id().value()).metrics());
+            if (s.id().value() == 0) s.publish_metrics(w->metrics(), &persist::writer::collect, w);
+        }
     }
     void publish_status() noexcept {
         auto& v = _svc;
@@ -162,6 +181,20 @@ base::result<std::unique_ptr<node_service>, std::string> node_service::start(nod
     }
     std::unique_ptr<node_service> svc(new node_service(std::move(cfg)));
     crypto::random_bytes(svc->_token_master.data(), svc->_token_master.size());
+    if (!svc->_cfg.state_dir.empty() && svc->_cfg.hyperdht) {
+        persist::writer_config wc;
+        wc.dir = svc->_cfg.state_dir + "/store";
+        wc.flush = svc->_cfg.store_flush;
+        wc.shards = svc->_cfg.shards;
+        auto w = persist::writer::open(std::move(wc));
+        if (!w) return base::fail(w.error());
+        svc->_writer = std::move(*w);
+        const persist::load_report& rep = svc->_writer->report();
+        svc->_persist_summary = rep.summary(svc->_cfg.state_dir + "/store");
+        std::uint64_t skipped = 0;
+        for (auto n : rep.skipped) skipped += n;
+        svc->_persist_damaged = !rep.damage.empty() || skipped > rep.skipped[static_cast<std::size_t>(persist::skip::expired)];
+    }
     engine::config ec = port_engine_config(svc->_cfg.bind, svc->_cfg.mode != dht::persistence::public_address);
     ec.shards = svc->_cfg.shards;
     ec.cpus = svc->_cfg.cpus;
@@ -177,6 +210,7 @@ base::result<std::unique_ptr<node_service>, std::string> node_service::start(nod
     svc->_engine = std::move(*e);
     svc->_bound = svc->_engine->bound().at(0);
     if (auto r = svc->_engine->start(); !r) return base::fail(r.error());
+    if (svc->_writer) svc->_writer->start();
     return svc;
 }
 
@@ -186,6 +220,7 @@ void node_service::stop() noexcept {
     if (!_engine) return;
     _engine->stop();
     _engine->join();
+    if (_writer) _writer->stop();  // the shards are gone: the last changes are committed
 }
 
 node_status node_service::status() const {

@@ -26,6 +26,7 @@
 #include "hyperdht/hyperdht.h"
 #include "dht/node.h"
 #include "engine/engine.h"
+#include "persist/writer.h"
 
 namespace tools {
 
@@ -43,6 +44,12 @@ struct node_service_config {
     // The HyperDHT commands (storage and relay); without it the node serves
     // dht-rpc only and answers UNKNOWN_COMMAND to the rest.
     std::optional<dht::hyperdht_config> hyperdht;
+    // Persistence of the store (persist/writer.h): with a state directory and
+    // the HyperDHT commands, the shards' stores are saved in <state_dir>/store,
+    // committed at most every store_flush, and read back before the shards
+    // serve. Empty: nothing is kept.
+    std::string state_dir;
+    std::chrono::milliseconds store_flush{100};
 };
 
 // The shards' routines an operator may stop or re-time (/routines).
@@ -121,6 +128,11 @@ public:
     [[nodiscard]] const engine::engine& metrics_source() const noexcept { return *_engine; }
     [[nodiscard]] const other_traffic& other() const noexcept { return _other; }
     [[nodiscard]] std::uint16_t shards() const noexcept { return _cfg.shards; }
+    // What the start-up load of the saved store found (one line), or empty
+    // without persistence; damaged() when a bad database was moved aside or
+    // rows were skipped.
+    [[nodiscard]] const std::string& persist_summary() const noexcept { return _persist_summary; }
+    [[nodiscard]] bool persist_damaged() const noexcept { return _persist_damaged; }
 
 private:
     friend class dht_handler;
@@ -129,6 +141,10 @@ private:
     node_service_config _cfg;
     base::endpoint _bound;
     std::array<std::uint8_t, 32> _token_master{};
+    // Before the engine: the shards' stores report to its queues until the engine is gone.
+    std::unique_ptr<persist::writer> _writer;
+    std::string _persist_summary;
+    bool _persist_damaged = false;
     std::unique_ptr<engine::engine> _engine;
     other_traffic _other;
     // Status fields written by shard 0 (seqlock-free: each field is atomic).

@@ -93,3 +93,21 @@ TEST(DaemonOptions, ReloadKeepsFlagsOnTop) {
 }
 
 }  // namespace
+
+namespace {
+// state_dir defaults to systemd's $STATE_DIRECTORY (its first entry), and
+// SHOALD_STATE_DIR or the flag override it; store_flush_ms is range-checked.
+TEST(DaemonOptions, StateDirDefaultsToSystemdsStateDirectory) {
+    auto none = parse_args({}, {});
+    EXPECT_EQ(std::get<run_request>(std::get<request>(none)).o.state_dir, "");
+    auto sd = parse_args({}, {"STATE_DIRECTORY=/var/lib/shoal:/var/lib/other"});
+    EXPECT_EQ(std::get<run_request>(std::get<request>(sd)).o.state_dir, "/var/lib/shoal");
+    auto env = parse_args({}, {"STATE_DIRECTORY=/var/lib/shoal", "SHOALD_STATE_DIR=/srv/shoal"});
+    EXPECT_EQ(std::get<run_request>(std::get<request>(env)).o.state_dir, "/srv/shoal");
+    auto flag = parse_args({"--state-dir", "/tmp/s", "--store-flush-ms", "250"}, {"STATE_DIRECTORY=/var/lib/shoal"});
+    const auto& o = std::get<run_request>(std::get<request>(flag)).o;
+    EXPECT_EQ(o.state_dir, "/tmp/s");
+    EXPECT_EQ(o.store_flush_ms, 250u);
+    EXPECT_EQ(std::get<int>(parse_args({"--store-flush-ms", "0"}, {})), 2);
+}
+}  // namespace

@@ -370,6 +370,75 @@ TEST(RecordStore, BumpsOnlyRiseAndLeaveWithTheirTopic) {
     EXPECT_EQ(s.bump(key(1)), 0u) << "a new topic starts without the old bump";
 }
 
+// A change_sink hears every write and every removal -- explicit, evicted and
+// expired -- so a copy kept from its reports (persist/) matches the store.
+struct recording_sink final : store::change_sink {
+    struct seen {
+        store::entry_kind kind;
+        bool removed;
+        store::key k;
+        base::mono_time expires;
+    };
+    std::vector<seen> v;
+    void on_change(const store::change& c) noexcept override { v.push_back({c.kind, c.removed, *c.k, c.expires}); }
+    [[nodiscard]] std::size_t count(store::entry_kind k, bool removed) const {
+        std::size_t n = 0;
+        for (const auto& s : v) n += s.kind == k && s.removed == removed;
+        return n;
+    }
+};
+
+TEST(RecordStore, ReportsEveryWriteAndRemovalToItsSink) {
+    store::limits l;
+    l.max_records = 4;
+    store::record_store s(l, t0, 1);
+    recording_sink sink;
+    s.set_sink(&sink);
+    for (std::uint64_t i = 0; i < 6; ++i) s.put_record(key(i), rec(i), t0);  // two evicted
+    EXPECT_EQ(sink.count(store::entry_kind::record, false), 6u);
+    EXPECT_EQ(sink.count(store::entry_kind::record, true), 2u);
+    EXPECT_EQ(sink.v[0].expires, t0 + l.record_ttl);
+    EXPECT_TRUE(s.remove_record(key(5), rec(5).pk));
+    EXPECT_EQ(sink.count(store::entry_kind::record, true), 3u);
+    s.put_route(key(9), store::route{base::endpoint::v4(127, 0, 0, 1, 1), rec(9)}, t0);
+    EXPECT_TRUE(s.remove_route(key(9)));
+    EXPECT_EQ(sink.count(store::entry_kind::route, false), 1u);
+    EXPECT_EQ(sink.count(store::entry_kind::route, true), 1u);
+    s.put_refresh(key(20), store::refresh_link{key(1), rec(1), false}, t0);
+    ASSERT_TRUE(s.move_refresh(key(20), key(21), t0));  // removed under 20, written under 21
+    EXPECT_EQ(sink.count(store::entry_kind::refresh, false), 2u);
+    EXPECT_EQ(sink.count(store::entry_kind::refresh, true), 1u);
+    EXPECT_EQ(sink.v.back().k, key(21));
+    std::vector<std::byte> v(10, std::byte{1});
+    ASSERT_EQ(s.put_mutable(key(30), 1, v, 0, 10, t0), store::put_mutable_result::stored);
+    ASSERT_EQ(s.put_mutable(key(30), 2, v, 0, 10, t0), store::put_mutable_result::stored);  // replaces: removed + written
+    EXPECT_EQ(sink.count(store::entry_kind::value, false), 2u);
+    EXPECT_EQ(sink.count(store::entry_kind::value, true), 1u);
+    const std::size_t before = sink.v.size();
+    ASSERT_EQ(s.put_mutable(key(30), 1, v, 0, 10, t0), store::put_mutable_result::seq_too_low);
+    EXPECT_EQ(sink.v.size(), before) << "a refused write reports nothing";
+    s.expire(t0 + l.value_ttl + std::chrono::hours(1));  // everything expires
+    EXPECT_EQ(sink.count(store::entry_kind::record, true), 6u);
+    EXPECT_EQ(sink.count(store::entry_kind::refresh, true), 2u);
+    EXPECT_EQ(sink.count(store::entry_kind::value, true), 2u);
+}
+
+TEST(RecordStore, LimitExpiryOnlyBringsExpiryForward) {
+    store::record_store s(store::limits{}, t0, 1);
+    const crypto::public_key pk = rec(1).pk;
+    s.put_record(key(1), rec(1), t0);
+    EXPECT_TRUE(s.limit_expiry(store::entry_kind::record, key(1), &pk, t0 + std::chrono::seconds(60)));
+    EXPECT_FALSE(s.limit_expiry(store::entry_kind::record, key(2), &pk, t0));
+    s.expire(t0 + std::chrono::seconds(59));
+    EXPECT_EQ(s.stats().records, 1u);
+    s.expire(t0 + std::chrono::seconds(61));
+    EXPECT_EQ(s.stats().records, 0u);
+    s.put_record(key(1), rec(1), t0);
+    EXPECT_TRUE(s.limit_expiry(store::entry_kind::record, key(1), &pk, t0 + std::chrono::hours(5)));
+    s.expire(t0 + std::chrono::minutes(21));
+    EXPECT_EQ(s.stats().records, 0u) << "a later time does not extend the lifetime";
+}
+
 TEST(RecordStore, ShardOfSpreadsKeys) {
     int counts[4] = {};
     for (std::uint64_t i = 0; i < 4000; ++i) ++counts[store::shard_of(key(i), 4)];

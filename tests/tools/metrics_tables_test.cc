@@ -13,13 +13,15 @@
 #include "dht/counters.h"
 #include "engine/counters.h"
 #include "hyperdht/hyperdht.h"
+#include "persist/writer.h"
 #include "store/record_store.h"
 
 namespace {
 
 std::vector<std::span<const base::metrics::def>> all_tables() {
     return {engine::metric_defs(engine::ctr{}), dht::metric_defs(dht::ctr{}),      dht::metric_defs(dht::rpc_ctr{}),
-            dht::metric_defs(dht::hctr{}),      store::metric_defs(store::metric{}), crypto::metric_defs(crypto::verify_ctr{})};
+            dht::metric_defs(dht::hctr{}),      store::metric_defs(store::metric{}), crypto::metric_defs(crypto::verify_ctr{}),
+            persist::metric_defs(persist::queue_metric{}), persist::metric_defs(persist::writer_metric{})};
 }
 
 TEST(MetricTables, EachTableFollowsTheRules) {

@@ -158,6 +158,8 @@ base::result<config, std::string> make_config(const options& o) {
     if (!o.state_dir.empty()) {
         if (auto d = prepare_state_dir(o.state_dir); !d) return base::fail("state_dir (--state-dir): " + d.error());
     }
+    cfg.state_dir = o.state_dir;
+    cfg.store_flush = std::chrono::milliseconds(o.store_flush_ms);
     auto ctl = control_of(o.control);
     if (!ctl) return base::fail(ctl.error());
     c.control = *ctl;
@@ -354,6 +356,13 @@ int run(const run_request& r, char** env) {
     }
     auto& s = **svc;
     log_started(c, s);
+    if (!s.persist_summary().empty()) {
+        if (s.persist_damaged()) {
+            spdlog::warn("{}", s.persist_summary());
+        } else {
+            spdlog::info("{}", s.persist_summary());
+        }
+    }
     control_context ctx;
     ctx.svc = &s;
     ctx.started = std::chrono::steady_clock::now();

@@ -23,7 +23,7 @@ constexpr std::array<sv, 5> log_levels{"trace", "debug", "info", "warn", "error"
 constexpr std::array<sv, 2> verify_modes{"batch", "single"};
 constexpr std::array<sv, 4> verify_backends{"auto", "ifma", "avx2", "portable"};
 
-const std::array<key, 27> table{{
+const std::array<key, 28> table{{
     {"host", &options::host, "IPv4 address to bind"},
     {"port", &options::port, "UDP port to bind (0: any free port)"},
     {"public_host", &options::public_host,
@@ -63,10 +63,13 @@ const std::array<key, 27> table{{
      "/readyz answers 200 only while at least this many table nodes reached this node within the last minute", 0,
      1000, {}, when::reload},
     {"state_dir", &options::state_dir,
-     "directory for what survives a restart (the routing table); empty: $STATE_DIRECTORY when systemd sets it, "
-     "else nothing is kept"},
+     "directory for state kept across restarts (the routing table snapshot, the store in <state_dir>/store); "
+     "empty: $STATE_DIRECTORY when systemd sets it, else nothing is kept"},
     {"snapshot_interval", &options::snapshot_interval,
      "seconds between routing table snapshots in state_dir (0: only at stop)", 0, 86400, {}, when::reload},
+    {"store_flush_ms", &options::store_flush_ms,
+     "longest time between commits of store changes to <state_dir>/store: what a kill -9 may lose, in ms", 1,
+     60'000},
 }};
 
 constexpr sv env_prefix = "SHOALD";
@@ -121,7 +124,8 @@ base::result<options, std::string> load(const std::string& file, char** env) {
     }
     if (auto r = control::apply_env(o, keys(), env_prefix, env); !r) return base::fail(r.error());
     if (o.state_dir.empty()) {
-        // systemd's StateDirectory= (a colon-separated list when it names several).
+        // systemd's StateDirectory= (a colon-separated list: the first is ours). An
+        // empty state_dir in the file (as --print-config writes it) means this too.
         const std::string sd = getenv_of(env, "STATE_DIRECTORY");
         o.state_dir = sd.substr(0, sd.find(':'));
     }

@@ -48,8 +48,11 @@ struct options {
     std::string control = "127.0.0.1:49738";
     std::string control_token_file;
     unsigned ready_min_nodes = 3;
-    std::string state_dir;  // empty: $STATE_DIRECTORY (systemd), else no state kept
+    // Where the node keeps state across restarts: the routing table snapshot and
+    // the store (<state_dir>/store). Default: $STATE_DIRECTORY when systemd sets it; empty: keep no state.
+    std::string state_dir;
     unsigned snapshot_interval = 60;
+    unsigned store_flush_ms = 100;
 };
 
 // Every key, in the order --print-config writes them.
