@@ -83,6 +83,11 @@ public:
         return n;
     }
     // True when the consumer would find nothing (reads the shared index).
+    // Producer side: the items committed and not yet consumed, as of the
+    // consumer's last release (a relaxed load; it may lag, never lead).
+    [[nodiscard]] std::size_t producer_depth() const noexcept {
+        return _prod.tail - _head.value.load(std::memory_order_relaxed);
+    }
     [[nodiscard]] bool empty_for_consumer() const noexcept {
         return _tail.value.load(std::memory_order_acquire) == _cons.head;
     }

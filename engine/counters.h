@@ -36,6 +36,7 @@ enum class ctr : std::uint8_t {
     timers_fired,
     loop_iterations,
     wakeups,              // woken through the eventfd by another shard
+    ring_depth,           // gauge: most messages waiting in a ring this shard sends on, when it published
     count_
 };
 
@@ -75,6 +76,8 @@ inline constexpr std::array<base::metrics::def, counter_count> ctr_defs{{
     {"timers_fired", "shoal_engine_timers_fired_total", kind::counter, "Timers that fired."},
     {"loop_iterations", "shoal_engine_loop_iterations_total", kind::counter, "Iterations of the shard loop."},
     {"wakeups", "shoal_engine_wakeups_total", kind::counter, "Times another shard woke this one."},
+    {"ring_depth", "shoal_engine_ring_depth_messages", kind::gauge,
+     "Most messages waiting in any cross-shard ring this shard sends on, as of its last publish."},
 }};
 }  // namespace detail
 

@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 #include <cstdlib>
@@ -89,6 +90,11 @@ void shard::add_metric_block(std::span<const base::metrics::def> defs, const std
 }
 
 void shard::publish_metrics_now() noexcept {
+    std::size_t depth = 0;
+    for (const auto* r : _out) {
+        if (r != nullptr) depth = std::max(depth, r->producer_depth());
+    }
+    _counters.set(ctr::ring_depth, depth);
     const std::size_t n = _nblocks.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < n; ++i) _blocks[i]->publish();
     _next_publish = _now + base::milliseconds(50);

@@ -71,3 +71,18 @@ TEST(SpscRing, TransfersInOrderAcrossThreads) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SpscRing, ProducerDepthCountsWhatWaits) {
+    base::spsc_ring<int> r(8);
+    EXPECT_EQ(r.producer_depth(), 0u);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(r.try_push(i));
+    EXPECT_EQ(r.producer_depth(), 5u);
+    EXPECT_EQ(r.consume([](int&) {}, 3), 3u);
+    EXPECT_EQ(r.producer_depth(), 2u);
+    EXPECT_EQ(r.consume([](int&) {}), 2u);
+    EXPECT_EQ(r.producer_depth(), 0u);
+}
+
+}  // namespace

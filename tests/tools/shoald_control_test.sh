@@ -54,9 +54,12 @@ contains "$status" "\"config_file\": \"$tmp/node.toml\"" "status names the file"
 
 # --- readiness: not ready alone, ready with peers, not ready within a minute of isolation -----
 contains "$(curl -s http://127.0.0.1:23920/readyz)" "not ready" "a node with no peers is not ready"
+# The peers are persistent from the start (--public-host), so what is measured is
+# the node's readiness, not how fast restarted peers pass their firewall test.
 start_peers() {
   for p in 23912 23913 23914; do
-    "$BIN/shoald" --host 127.0.0.1 --port $p --bootstrap 127.0.0.1:23911 --control off --stats-interval 0 2>/dev/null &
+    "$BIN/shoald" --host 127.0.0.1 --port $p --public-host 127.0.0.1 --bootstrap 127.0.0.1:23911 --control off \
+      --stats-interval 0 2>/dev/null &
     pids+=($!)
     peers+=($!)
   done
